@@ -1,0 +1,60 @@
+// get-hipchat-notifier-configuration: asadmin's table (asadmin.md §3), or JSON for scripts.
+import { booleanOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import { formatColumns } from '../asadmin/table.js';
+import type { HipChatNotifierConfig } from '../config/schema.js';
+import { readConfig } from '../config/store.js';
+import { ConfigError } from '../errors.js';
+import type { CommandContext, CommandOutcome } from './command.js';
+import { DEFAULT_TARGET, jsonOption, targetName, targetOption } from './common-options.js';
+
+export const spec: CommandSpec = {
+  name: 'get-hipchat-notifier-configuration',
+  details: 'Prints asadmin\'s Enabled / Room Name / Token table; the token is shown unless --maskToken is given.',
+  options: [
+    targetOption,
+    jsonOption,
+    { name: 'maskToken', type: 'boolean', description: "show only the token's last 4 characters" },
+  ],
+  examples: [
+    { description: 'Show the configuration of the default target', command: 'notifier get-hipchat-notifier-configuration' },
+    { description: 'Read the room name in a script', command: 'notifier get-hipchat-notifier-configuration --json --maskToken | jq -r .roomName' },
+  ],
+};
+
+const NOT_DEFINED = 'Notifier Configuration is not defined';
+const VISIBLE_TOKEN_CHARACTERS = 4;
+
+export function maskToken(token: string): string {
+  // A token not much longer than what would be shown is hidden whole.
+  return token.length > 2 * VISIBLE_TOKEN_CHARACTERS ? `****${token.slice(-VISIBLE_TOKEN_CHARACTERS)}` : '****';
+}
+
+function asJson(target: string, notifier: HipChatNotifierConfig | undefined, token: string | undefined): string {
+  if (!notifier) return JSON.stringify({ target, defined: false }, null, 2);
+  const { enabled, roomName, dynamic, noisy, apiUrl, rateLimit } = notifier;
+  return JSON.stringify(
+    { target, defined: true, enabled, roomName, token, dynamic, noisy, apiUrl, rateLimit, caFile: notifier.caFile ?? null, insecure: notifier.insecure ?? false },
+    null,
+    2,
+  );
+}
+
+export async function run(context: CommandContext, args: ParsedArgs): Promise<CommandOutcome> {
+  const target = targetName(args);
+  const config = await readConfig(context.configPath);
+  const section = config?.targets[target];
+  if (!section && target !== DEFAULT_TARGET) throw new ConfigError(`No such config named: ${target}`);
+
+  const notifier = section?.hipchat;
+  const token = notifier && (booleanOption(args, 'maskToken') ? maskToken(notifier.token) : notifier.token);
+  if (booleanOption(args, 'json')) {
+    context.print(asJson(target, notifier, token));
+    return { quiet: true };
+  }
+  if (!notifier) {
+    context.print(NOT_DEFINED);
+    return {};
+  }
+  context.print(formatColumns(['Enabled', 'Room Name', 'Token'], [[String(notifier.enabled), notifier.roomName, token!]]));
+  return {};
+}

@@ -1,0 +1,115 @@
+// notification-hipchat-configure: asadmin's options (asadmin.md §2) plus token sources, apiUrl,
+// rateLimit and TLS settings.
+import { access, constants } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import type { HipChatNotifierConfig } from '../config/schema.js';
+import { updateConfig } from '../config/store.js';
+import { checkApiUrl, DEFAULT_API_URL, DEFAULT_RATE_LIMIT, parseRateLimit, roomNameProblem } from '../config/values.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { CommandContext } from './command.js';
+import { targetName, targetOption } from './common-options.js';
+import { readGivenToken, tokenOptions } from './token-input.js';
+
+export const spec: CommandSpec = {
+  name: 'notification-hipchat-configure',
+  details:
+    'The first run for a target creates its configuration; later runs update it. An empty --roomName= or --token= keeps the stored value, as asadmin does. The file is written atomically, mode 0600.',
+  options: [
+    { name: 'enabled', type: 'boolean', required: true, description: 'whether notifications are sent' },
+    { name: 'roomName', type: 'string', required: true, valueName: 'ROOM', description: 'HipChat room name or id (1-100 characters)' },
+    ...tokenOptions(true),
+    { name: 'dynamic', type: 'boolean', defaultValue: false, description: 'apply the change to a running notification service at once' },
+    targetOption,
+    { name: 'noisy', type: 'boolean', defaultValue: true, description: 'also send FINE-level health-check results' },
+    { name: 'apiUrl', type: 'string', valueName: 'URL', defaultValue: DEFAULT_API_URL, description: 'HipChat base URL (HipChat Server / Data Center)' },
+    { name: 'rateLimit', type: 'string', valueName: 'COUNT/DURATION', defaultValue: DEFAULT_RATE_LIMIT, description: 'most notifications per period, e.g. 30/60s or 100/5m' },
+    { name: 'caFile', type: 'string', valueName: 'FILE', description: "PEM file of a CA to trust for the server's certificate ('' to forget it)" },
+    { name: 'insecure', type: 'boolean', description: 'skip TLS certificate verification (last resort; warns on every send)' },
+  ],
+  examples: [
+    {
+      description: 'Configure the default target, reading the token from a file',
+      command: 'notifier notification-hipchat-configure --enabled --roomName ops --tokenFile ~/.hipchat-token',
+    },
+    {
+      description: 'HipChat Server with an internal CA, token from the environment',
+      command:
+        'HIPCHAT_TOKEN=... notifier notification-hipchat-configure --enabled=true --roomName "Build Status" --apiUrl https://hipchat.example.com --caFile /etc/ssl/corp-ca.pem',
+    },
+    { description: 'Switch notifications off, keeping room and token', command: 'notifier notification-hipchat-configure --enabled=false --roomName= --token=' },
+  ],
+};
+
+/** The room name given, validated; '' (keep the stored one) passes through. */
+function givenRoomName(args: ParsedArgs): string {
+  const roomName = stringOption(args, 'roomName')!;
+  const problem = roomName === '' ? undefined : roomNameProblem(roomName);
+  if (problem) throw new UsageError(problem);
+  return roomName;
+}
+
+function givenApiUrl(args: ParsedArgs, context: CommandContext): string | undefined {
+  const given = stringOption(args, 'apiUrl');
+  if (given === undefined) return undefined;
+  const checked = checkApiUrl(given);
+  if ('problem' in checked) throw new UsageError(checked.problem);
+  if (checked.plainHttp) context.warn(`--apiUrl ${checked.url} is plain http: the token will cross the network unencrypted`);
+  return checked.url;
+}
+
+function givenRateLimit(args: ParsedArgs): string | undefined {
+  const given = stringOption(args, 'rateLimit');
+  if (given !== undefined && !parseRateLimit(given)) {
+    throw new UsageError(`Invalid --rateLimit: ${given} (expected COUNT/DURATION, e.g. 30/60s or 100/5m)`);
+  }
+  return given?.trim();
+}
+
+/** An absolute path, null to forget the stored one (--caFile=), undefined when not given. */
+async function givenCaFile(args: ParsedArgs): Promise<string | null | undefined> {
+  const given = stringOption(args, 'caFile');
+  if (given === undefined || given === '') return given === '' ? null : undefined;
+  const path = resolve(given);
+  try {
+    await access(path, constants.R_OK);
+  } catch {
+    throw new ConfigError(`Cannot read --caFile ${path}`);
+  }
+  return path;
+}
+
+export async function run(context: CommandContext, args: ParsedArgs): Promise<void> {
+  const target = targetName(args);
+  // Everything given is checked before the file is locked; only the merge with stored values happens under the lock.
+  const token = await readGivenToken(args, context.env, context.stdin);
+  const roomName = givenRoomName(args);
+  const apiUrl = givenApiUrl(args, context);
+  const rateLimit = givenRateLimit(args);
+  const caFile = await givenCaFile(args);
+
+  const config = await updateConfig(context.configPath, (document) => {
+    const section = (document.targets[target] ??= {});
+    const stored = section.hipchat;
+    const next: HipChatNotifierConfig = {
+      enabled: booleanOption(args, 'enabled')!,
+      roomName: roomName || (stored?.roomName ?? fail(`No room name stored for target ${target}: give --roomName`)),
+      token: token || (stored?.token ?? fail(`No token stored for target ${target}: give --token, --tokenFile or $HIPCHAT_TOKEN`)),
+      dynamic: booleanOption(args, 'dynamic') ?? false,
+      noisy: booleanOption(args, 'noisy') ?? stored?.noisy ?? true,
+      apiUrl: apiUrl ?? stored?.apiUrl ?? DEFAULT_API_URL,
+      rateLimit: rateLimit ?? stored?.rateLimit ?? DEFAULT_RATE_LIMIT,
+    };
+    const keptCaFile = caFile === undefined ? stored?.caFile : caFile;
+    if (keptCaFile) next.caFile = keptCaFile;
+    if (booleanOption(args, 'insecure') ?? stored?.insecure) next.insecure = true;
+    section.hipchat = next;
+  });
+  if (config.targets[target]?.hipchat?.insecure) {
+    context.warn('TLS certificate verification is off for this target (--insecure): anyone on the path can read the token');
+  }
+}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}

@@ -1,0 +1,120 @@
+// The config file: read strictly, written atomically under a lock, never "repaired".
+import { lstat, mkdir, readFile, realpath } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { withFileLock } from '../fsutil/lock.js';
+import { removeOrphanTempFiles, writeFileAtomic } from '../fsutil/atomic-write.js';
+import { CONFIG_VERSION, configSchema, describeSchemaIssue, emptyConfig, type ConfigDocument } from './schema.js';
+
+const FILE_MODE = 0o600;
+const FOLDER_MODE = 0o700;
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** A one-line reason for a failed file operation, naming the path. */
+export function describeFileError(action: string, path: string, error: unknown): unknown {
+  // Only operating-system errors are described here; our own typed errors already say what is wrong.
+  if (errnoCode(error) === undefined) return error;
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a parent of it is not a directory',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on device',
+    ELOOP: 'too many symbolic links',
+  };
+  const code = errnoCode(error);
+  const reason = reasons[code!] ?? (error as Error).message;
+  return new ConfigError(`Cannot ${action} ${path}: ${reason}`);
+}
+
+/**
+ * The file actually read and written: a symlinked config keeps its link (we write the file it points
+ * to). A dangling link is an error rather than something to overwrite.
+ */
+async function locate(path: string): Promise<{ realPath: string; exists: boolean }> {
+  let stats;
+  try {
+    stats = await lstat(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return { realPath: path, exists: false };
+    throw describeFileError('read config file', path, error);
+  }
+  if (!stats.isSymbolicLink()) return { realPath: path, exists: true };
+  try {
+    return { realPath: await realpath(path), exists: true };
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') throw new ConfigError(`Cannot read config file ${path}: it is a symbolic link to a file that does not exist`);
+    throw describeFileError('read config file', path, error);
+  }
+}
+
+function parseDocument(path: string, text: string): ConfigDocument {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Config file ${path} is not valid JSON (${(error as Error).message})`);
+  }
+  const version = (data as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > CONFIG_VERSION) {
+    throw new ConfigError(
+      `Config file ${path} has version ${version}, newer than this notifier understands (${CONFIG_VERSION}): upgrade notifier`,
+    );
+  }
+  const result = configSchema.safeParse(data);
+  if (!result.success) {
+    const issues = result.error.issues;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    throw new ConfigError(`Config file ${path} is not a valid notifier configuration: ${describeSchemaIssue(issues[0]!)}${more}`);
+  }
+  return result.data;
+}
+
+async function readExisting(path: string, realPath: string): Promise<ConfigDocument> {
+  let text: string;
+  try {
+    text = await readFile(realPath, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return emptyConfig();
+    throw describeFileError('read config file', path, error);
+  }
+  return parseDocument(path, text);
+}
+
+/** The configuration, or undefined when there is no file yet. Throws ConfigError for any other problem. */
+export async function readConfig(path: string): Promise<ConfigDocument | undefined> {
+  const { realPath, exists } = await locate(path);
+  return exists ? readExisting(path, realPath) : undefined;
+}
+
+/**
+ * Read-modify-write under the file's lock, so concurrent writers never lose each other's changes.
+ * The file is replaced atomically or not at all.
+ */
+export async function updateConfig(path: string, change: (config: ConfigDocument) => void): Promise<ConfigDocument> {
+  const { realPath } = await locate(path);
+  const folder = dirname(realPath);
+  try {
+    await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
+  } catch (error) {
+    throw describeFileError('create config folder', folder, error);
+  }
+  try {
+    return await withFileLock(realPath, async () => {
+      await removeOrphanTempFiles(folder, basename(realPath));
+      const config = await readExisting(path, realPath);
+      change(config);
+      const checked = configSchema.safeParse(config);
+      // A change that breaks the schema is a bug of ours, not the user's: refuse to write it.
+      if (!checked.success) throw new ConfigError(`Refusing to write an invalid configuration: ${describeSchemaIssue(checked.error.issues[0]!)}`);
+      await writeFileAtomic(realPath, `${JSON.stringify(config, null, 2)}\n`, { mode: FILE_MODE });
+      return config;
+    });
+  } catch (error) {
+    throw describeFileError('write config file', path, error);
+  }
+}

@@ -1,0 +1,69 @@
+// Validation of the values a HipChat notifier configuration holds (checks asadmin never made).
+import { parseDuration } from '../util/duration.js';
+
+export const DEFAULT_API_URL = 'https://api.hipchat.com';
+export const DEFAULT_RATE_LIMIT = '30/60s';
+export const MAX_ROOM_NAME_LENGTH = 100;
+
+// C0 and C1 control characters, DEL included.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
+
+/** An error text when the room name is unusable, else undefined. */
+export function roomNameProblem(roomName: string): string | undefined {
+  const length = [...roomName].length;
+  if (length === 0) return 'Room name must not be empty';
+  if (length > MAX_ROOM_NAME_LENGTH) return `Room name is ${length} characters long; HipChat allows at most ${MAX_ROOM_NAME_LENGTH}`;
+  if (CONTROL.test(roomName)) return 'Room name must not contain control characters';
+  return undefined;
+}
+
+/** An error text when the token is unusable, else undefined. Never quotes the token. */
+export function tokenProblem(token: string): string | undefined {
+  if (token.length === 0) return 'Token must not be empty';
+  if (WHITESPACE_OR_CONTROL.test(token)) return 'Token must not contain whitespace or control characters';
+  return undefined;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname.endsWith('.localhost');
+}
+
+export type ApiUrlCheck = { url: string; plainHttp: boolean } | { problem: string };
+
+/** The normalised base URL (no trailing slash), or why it is refused. */
+export function checkApiUrl(text: string): ApiUrlCheck {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { problem: `Invalid --apiUrl: ${text} is not an absolute URL` };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return { problem: `Invalid --apiUrl: ${url.protocol} is not supported (use https://)` };
+  }
+  if (url.username || url.password) return { problem: 'Invalid --apiUrl: credentials in the URL are refused (the token is given separately)' };
+  if (url.search || text.includes('?')) return { problem: 'Invalid --apiUrl: a query string is refused' };
+  if (url.hash || text.includes('#')) return { problem: 'Invalid --apiUrl: a fragment is refused' };
+  const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return { url: base, plainHttp: url.protocol === 'http:' && !isLoopbackHost(url.hostname) };
+}
+
+export interface RateLimitSpec {
+  count: number;
+  perMs: number;
+}
+
+const RATE_LIMIT = /^(\d+)\/(.+)$/;
+
+/** 'COUNT/DURATION', e.g. '30/60s' or '100/5m'; undefined when malformed. */
+export function parseRateLimit(text: string): RateLimitSpec | undefined {
+  const match = RATE_LIMIT.exec(text.trim());
+  if (!match) return undefined;
+  const count = Number(match[1]);
+  const perMs = parseDuration(match[2]!);
+  if (!Number.isSafeInteger(count) || count < 1 || perMs === undefined || perMs < 1) return undefined;
+  return { count, perMs };
+}

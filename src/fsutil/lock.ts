@@ -1,0 +1,197 @@
+// A cross-process lock on a file path, made for short read-modify-write sections run by many concurrent,
+// short-lived processes that may be kill -9'd at any moment.
+//
+// The lock is the file `<path>.lock`, created with O_EXCL; its content names the holder. A lock whose holder
+// died (same host) or that is older than STALE_MS is stale. Breaking a stale lock is the delicate part: two
+// processes that judged the same lock stale must not both delete it, since the second delete could hit a fresh
+// lock taken in between. So a stale lock is only deleted under a break marker named after that exact lock
+// (inode, mtime and content hashed), created with O_EXCL, after re-checking that the lock file is still that
+// one. Lock instances never repeat (the content carries a random nonce), so once one is gone no later re-check
+// can match it. A breaker kill -9'd while holding its marker is replaced through the next marker generation.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConfigError } from '../errors.js';
+import { isProcessAlive } from './atomic-write.js';
+
+export interface LockOptions {
+  timeoutMs?: number /* default 10_000 */;
+}
+
+/** A lock (or break marker) older than this is stale even if its holder seems alive (other host, reused pid). */
+const STALE_MS = 30_000;
+const FIRST_POLL_MS = 2;
+const MAX_POLL_MS = 25;
+
+interface Holder {
+  pid: number;
+  hostname: string;
+  time: number;
+  nonce: string;
+}
+
+/** One lock file instance as read from disk. */
+interface Snapshot {
+  /** Identifies this instance: a new lock at the same path never has the same key. */
+  key: string;
+  mtimeMs: number;
+  /** Undefined while the creator has not written it yet (or if it died before writing). */
+  holder: Holder | undefined;
+}
+
+/** Runs fn while holding the lock `<path>.lock`; always releases it (also when fn throws). */
+export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const lockPath = `${path}.lock`;
+  const holder: Holder = {
+    pid: process.pid,
+    hostname: hostname(),
+    time: Date.now(),
+    nonce: randomBytes(16).toString('hex'),
+  };
+  const content = `${JSON.stringify(holder)}\n`;
+  try {
+    await acquire(lockPath, content, options.timeoutMs ?? 10_000);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`Cannot lock ${lockPath}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return await fn();
+  } finally {
+    await release(lockPath, content);
+  }
+}
+
+async function acquire(lockPath: string, content: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pollMs = FIRST_POLL_MS;
+  for (;;) {
+    if (await createExclusive(lockPath, content)) return;
+    const current = await readSnapshot(lockPath);
+    // Gone since our attempt (released or broken): try again at once.
+    if (current === undefined) continue;
+    if (isStale(current) && (await breakStale(lockPath, current, content))) continue;
+    if (Date.now() >= deadline) {
+      const by = current.holder ? `pid ${current.holder.pid} on ${current.holder.hostname}` : 'an unknown process';
+      throw new ConfigError(`Timed out after ${timeoutMs} ms waiting for the lock ${lockPath}, held by ${by}.`);
+    }
+    // Jitter keeps waiting processes from retrying in lockstep.
+    await delay(pollMs * (0.5 + Math.random()));
+    pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5);
+  }
+}
+
+/**
+ * Deletes the stale lock `judged` unless it has changed since. Returns false when another live process is
+ * breaking it (the caller should wait), true when the caller should look again at once.
+ */
+async function breakStale(lockPath: string, judged: Snapshot, content: string): Promise<boolean> {
+  const marker = (generation: number) => `${lockPath}.${judged.key}.${generation}.break`;
+  for (let generation = 0; ; generation++) {
+    if (await createExclusive(marker(generation), content)) {
+      try {
+        const current = await readSnapshot(lockPath);
+        if (current?.key === judged.key) await unlinkIfPresent(lockPath);
+      } finally {
+        // Only after the lock is gone: a breaker that takes a marker from now on finds no match.
+        for (let g = generation; g >= 0; g--) await unlinkIfPresent(marker(g));
+      }
+      return true;
+    }
+    const other = await readSnapshot(marker(generation));
+    if (other === undefined) return true;
+    if (!isStale(other)) return false;
+    // That breaker died holding the marker: the next generation takes over.
+  }
+}
+
+async function release(lockPath: string, content: string): Promise<void> {
+  try {
+    // Someone may have broken our lock (we held it beyond STALE_MS) and taken it: leave theirs alone.
+    if ((await readFile(lockPath, 'utf8')) === content) await unlink(lockPath);
+  } catch {
+    // Best effort: throwing here would hide fn's outcome, and a lock left behind goes stale when we exit.
+  }
+}
+
+function isStale(snapshot: Snapshot): boolean {
+  if (Date.now() - snapshot.mtimeMs > STALE_MS) return true;
+  const holder = snapshot.holder;
+  return holder !== undefined && holder.hostname === hostname() && !isProcessAlive(holder.pid);
+}
+
+/** Creates file with content, failing (false) if it exists. */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'wx', 0o600);
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.close();
+  } catch (err) {
+    // A half-written lock would block others until it goes stale.
+    await handle.close().catch(() => undefined);
+    await unlinkIfPresent(file);
+    throw err;
+  }
+  return true;
+}
+
+async function readSnapshot(file: string): Promise<Snapshot | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if (code(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    // Stat the opened file, not the path, so that inode, mtime and content belong to the same instance.
+    const stats = await handle.stat({ bigint: true });
+    const raw = await handle.readFile('utf8');
+    const key = createHash('sha256')
+      .update(`${stats.dev}:${stats.ino}:${stats.mtimeNs}:${raw}`)
+      .digest('hex')
+      .slice(0, 32);
+    return { key, mtimeMs: Number(stats.mtimeMs), holder: parseHolder(raw) };
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseHolder(raw: string): Holder | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<Holder> | null;
+    if (
+      typeof value?.pid === 'number' &&
+      Number.isInteger(value.pid) &&
+      value.pid > 0 &&
+      typeof value.hostname === 'string' &&
+      typeof value.time === 'number' &&
+      typeof value.nonce === 'string'
+    ) {
+      return { pid: value.pid, hostname: value.hostname, time: value.time, nonce: value.nonce };
+    }
+  } catch {
+    // Empty or partly written: treated as a holder we cannot identify.
+  }
+  return undefined;
+}
+
+async function unlinkIfPresent(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (err) {
+    if (code(err) !== 'ENOENT') throw err;
+  }
+}
+
+function code(err: unknown): unknown {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
