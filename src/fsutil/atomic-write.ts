@@ -1,15 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename as baseName, dirname, join } from 'node:path';
 
 const TEMP_SUFFIX = '.tmp';
-/** `<pid>.<random hex>` between `.<basename>.` and `.tmp`. */
-const TEMP_MIDDLE = /^(\d+)\.[0-9a-f]+$/;
+/** `<pid>.<random id>` between `.<basename>.` and `.tmp`. */
+const TEMP_MIDDLE = /^(\d+)\.[0-9a-z]+$/;
 
-/** Writes data to path atomically: temp file in the same folder (name `.<basename>.<pid>.<random>.tmp`), written with the given mode, fsync'd, renamed over path; the folder fsync'd best-effort. On any failure the temp file is removed and path is untouched. */
+/**
+ * Writes data to path atomically: temp file in the same folder (name `.<basename>.<pid>.<random>.tmp`), written
+ * with the given mode, fsync'd, renamed over path; the folder fsync'd best-effort. On any failure the temp file
+ * is removed and path is untouched.
+ */
 export async function writeFileAtomic(path: string, data: string, options: { mode: number }): Promise<void> {
   const dir = dirname(path);
-  const temp = join(dir, `.${baseName(path)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  const temp = join(dir, `.${baseName(path)}.${process.pid}.${randomId()}${TEMP_SUFFIX}`);
   let handle: FileHandle | undefined;
   try {
     handle = await open(temp, 'wx', options.mode);
@@ -43,7 +46,10 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
-/** Removes temp files left in dir by writeFileAtomic for basename whose writer pid is dead (kill -9'd writers); call it while holding the lock. */
+/**
+ * Removes temp files left in dir by writeFileAtomic for basename whose writer pid is dead (kill -9'd writers);
+ * call it while holding the lock.
+ */
 export async function removeOrphanTempFiles(dir: string, basename: string): Promise<void> {
   let names: string[];
   try {
@@ -77,4 +83,12 @@ export function isProcessAlive(pid: number): boolean {
 
 function errorCode(err: unknown): unknown {
   return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * Unique enough for temp file names and lock nonces, whose job is to tell instances apart, not to be secret;
+ * node:crypto would add milliseconds to every configure's start-up.
+ */
+export function randomId(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 }

@@ -9,12 +9,11 @@
 // one. Lock instances never repeat (the content carries a random nonce), so once one is gone no later re-check
 // can match it. A breaker kill -9'd while holding its marker is replaced through the next marker generation.
 
-import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
-import { isProcessAlive } from './atomic-write.js';
+import { isProcessAlive, randomId } from './atomic-write.js';
 
 export interface LockOptions {
   timeoutMs?: number /* default 10_000 */;
@@ -48,15 +47,11 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     pid: process.pid,
     hostname: hostname(),
     time: Date.now(),
-    nonce: randomBytes(16).toString('hex'),
+    nonce: randomId(),
   };
   const content = `${JSON.stringify(holder)}\n`;
-  try {
-    await acquire(lockPath, content, options.timeoutMs ?? 10_000);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`Cannot lock ${lockPath}: ${(err as Error).message}`, { cause: err });
-  }
+  // File system errors (a read-only folder, say) go to the caller as they are: it knows what the file is for.
+  await acquire(lockPath, content, options.timeoutMs ?? 10_000);
   try {
     return await fn();
   } finally {
@@ -155,14 +150,18 @@ async function readSnapshot(file: string): Promise<Snapshot | undefined> {
     // Stat the opened file, not the path, so that inode, mtime and content belong to the same instance.
     const stats = await handle.stat({ bigint: true });
     const raw = await handle.readFile('utf8');
-    const key = createHash('sha256')
-      .update(`${stats.dev}:${stats.ino}:${stats.mtimeNs}:${raw}`)
-      .digest('hex')
-      .slice(0, 32);
+    const key = `${stats.dev}-${stats.ino}-${stats.mtimeNs}-${contentHash(raw)}`;
     return { key, mtimeMs: Number(stats.mtimeMs), holder: parseHolder(raw) };
   } finally {
     await handle.close();
   }
+}
+
+/** FNV-1a (53 bits): with inode and mtime, enough to tell two lock files apart in a file name. */
+function contentHash(text: string): string {
+  let hash = 0xcbf29ce484222325n & 0x1fffffffffffffn;
+  for (let i = 0; i < text.length; i++) hash = ((hash ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n) & 0x1fffffffffffffn;
+  return hash.toString(36);
 }
 
 function parseHolder(raw: string): Holder | undefined {
