@@ -60,3 +60,8 @@ export class RateLimitError extends Error {
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
 }
+
+/** A batch finished, but some of its items failed (each already reported). Exit 1. */
+export class PartialFailureError extends Error {
+  override name = 'PartialFailureError';
+}
