@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// The CLI is one bundled CommonJS file: it starts faster than the unbundled ES modules.
-import { createRequire } from 'node:module';
-
-createRequire(import.meta.url)('../dist/cli.cjs');
+// CommonJS (see bin/package.json): the ES module loader would add to every start-up. The CLI itself
+// is one bundled file, which starts faster than the unbundled modules.
+require('../dist/cli.cjs');

@@ -7,6 +7,22 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
+// commander requires child_process at load time, only to run external subcommands (which notifier
+// has none of); loading it costs ~10 ms of every start. Hand commander a stand-in that loads the
+// real module on first use.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes('node_modules/commander/') ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['src/main.ts'],
   outfile: 'dist/cli.cjs',
@@ -18,6 +34,7 @@ await build({
   // axios is loaded on first use by the commands that send, straight from node_modules.
   external: ['axios'],
   define: { NOTIFIER_VERSION: JSON.stringify(version) },
+  plugins: [lazyChildProcess],
   sourcemap: 'linked',
   logLevel: 'warning',
 });

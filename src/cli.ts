@@ -3,7 +3,6 @@
 import { Command, CommanderError } from 'commander';
 import { formatCommandHelp } from './asadmin/help.js';
 import { missingRequiredOptions, missingRequiredOptionsError, parseArgs, parseBoolean, stringOption, booleanOption, type CommandSpec, type OptionSpec, type ParsedArgs } from './asadmin/options.js';
-import { promptLine } from './asadmin/prompt.js';
 import type { CommandContext } from './commands/command.js';
 import { commands, type CommandEntry } from './commands/registry.js';
 import { resolveConfigPath } from './config/paths.js';
@@ -62,6 +61,7 @@ function writeLine(stream: NodeJS.WritableStream, text: string): void {
 }
 
 async function promptForMissing(spec: CommandSpec, args: ParsedArgs, io: ProgramIO, missing: OptionSpec[]): Promise<void> {
+  const { promptLine } = await import('./asadmin/prompt.js');
   for (const option of missing) {
     const answer = await promptLine({ input: io.stdin, output: io.stderr }, `Enter the value for the ${option.name} option> `, option.secret);
     args.options.set(option.name, option.type === 'boolean' ? parseBoolean(option.name, answer.trim()) : answer);
@@ -81,9 +81,11 @@ async function runCommand(entry: CommandEntry, rawArgs: string[], globals: Globa
   const repeated = GLOBAL_OPTIONS.find((option) => args.options.has(option.name) && globals[option.name as keyof GlobalOptions] !== undefined);
   if (repeated) throw new UsageError(`Repeats not allowed for option: ${repeated.name}`);
 
-  const interactive = Boolean(io.stdin.isTTY && io.stderr.isTTY && !io.env.CI);
   const missing = missingRequiredOptions(spec, args, io.env);
   if (missing.length > 0) {
+    // node:tty loads node:net: only a command that may prompt pays for it.
+    const { isatty } = await import('node:tty');
+    const interactive = isatty(0) && isatty(2) && !io.env.CI;
     if (!interactive) throw missingRequiredOptionsError(spec.name, missing.map((option) => option.name));
     await promptForMissing(spec, args, io, missing);
   }
@@ -91,10 +93,11 @@ async function runCommand(entry: CommandEntry, rawArgs: string[], globals: Globa
   const context: CommandContext = {
     configPath: resolveConfigPath(stringOption(args, 'config') ?? globals.config, io.env),
     env: io.env,
-    stdin: io.stdin,
+    get stdin() {
+      return io.stdin;
+    },
     stdout: io.stdout,
     stderr: io.stderr,
-    interactive,
     print: (text) => writeLine(io.stdout, text),
     warn: (text) => writeLine(io.stderr, `Warning: ${text}`),
   };

@@ -8,8 +8,6 @@ export interface CommandContext {
   readonly stdin: NodeJS.ReadStream;
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
-  /** A person at a terminal: prompts and progress lines are allowed. */
-  readonly interactive: boolean;
   /** Writes a line (or lines) to stdout. */
   print(text: string): void;
   /** Writes 'Warning: …' to stderr. */

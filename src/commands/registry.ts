@@ -19,4 +19,14 @@ export const commands: CommandEntry[] = [
     summary: 'Print the HipChat notifier configuration of a target',
     load: () => import('./get-hipchat-notifier-configuration.js'),
   },
+  {
+    name: 'test-hipchat-notifier-configuration',
+    summary: 'Send one test notification; fail unless HipChat accepts it',
+    load: () => import('./test-hipchat-notifier-configuration.js'),
+  },
+  {
+    name: 'send-hipchat-notification',
+    summary: 'Send a notification (--message, operands or stdin; many with --ndjson)',
+    load: () => import('./send-hipchat-notification.js'),
+  },
 ];

@@ -1,6 +1,6 @@
 // The config file's shape. zod/mini rather than full zod: it costs a fraction of the start-up time.
 import * as z from 'zod/mini';
-import { MAX_ROOM_NAME_LENGTH, parseRateLimit, tokenProblem } from './values.js';
+import { checkApiUrl, MAX_ROOM_NAME_LENGTH, parseRateLimit, tokenProblem } from './values.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -10,7 +10,7 @@ export const hipchatNotifierSchema = z.object({
   token: z.string().check(z.refine((token) => tokenProblem(token) === undefined, 'not a usable token')),
   dynamic: z.boolean(),
   noisy: z.boolean(),
-  apiUrl: z.url({ protocol: /^https?$/ }),
+  apiUrl: z.string().check(z.refine((url) => !('problem' in checkApiUrl(url)), 'not an http(s) URL without credentials, query or fragment')),
   rateLimit: z.string().check(z.refine((text) => parseRateLimit(text) !== undefined, 'not COUNT/DURATION')),
   caFile: z.optional(z.string()),
   insecure: z.optional(z.boolean()),

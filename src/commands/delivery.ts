@@ -1,0 +1,100 @@
+// What the sending commands share: the stored target turned into a sender, the delivery options
+// (--retries, --maxWait, --timeout) and the waiting line a terminal shows.
+import { stringOption, type OptionSpec, type ParsedArgs } from '../asadmin/options.js';
+import { resolveStateDir } from '../config/paths.js';
+import type { HipChatNotifierConfig } from '../config/schema.js';
+import { readConfig } from '../config/store.js';
+import { parseRateLimit } from '../config/values.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { NotificationSender, NotifierTarget, WaitReason } from '../notifier/send.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
+import type { CommandContext } from './command.js';
+import { createStatusLine, type StatusLine } from './status-line.js';
+
+export const deliveryOptions: OptionSpec[] = [
+  { name: 'retries', type: 'string', valueName: 'N', defaultValue: '3', description: 'retries after a 5xx, a timeout or a connection error' },
+  { name: 'maxWait', type: 'string', valueName: 'DURATION', defaultValue: '5m', description: 'longest wait for the rate limit and retries; beyond it exit 75' },
+  { name: 'timeout', type: 'string', valueName: 'DURATION', defaultValue: '10s', description: 'connect + response timeout of one request' },
+];
+
+const WAIT_LABELS: Record<WaitReason, string> = {
+  local: 'the configured rate limit',
+  ratelimit: "HipChat's rate limit",
+  flood: "HipChat's room flood control",
+  retry: 'the next retry',
+};
+
+/** The stored HipChat notifier configuration of a target; a failure when there is none. */
+export async function loadNotifierConfig(context: CommandContext, target: string): Promise<HipChatNotifierConfig | undefined> {
+  const config = await readConfig(context.configPath);
+  return config?.targets[target]?.hipchat;
+}
+
+export function missingConfigError(target: string): ConfigError {
+  return new ConfigError(`No HipChat notifier is configured for target ${target}: run notifier notification-hipchat-configure first`);
+}
+
+export function notifierTarget(config: Pick<HipChatNotifierConfig, 'apiUrl' | 'roomName' | 'token' | 'rateLimit' | 'caFile' | 'insecure'>): NotifierTarget {
+  return {
+    apiUrl: config.apiUrl,
+    roomName: config.roomName,
+    token: config.token,
+    // The schema has already checked the stored text.
+    rate: parseRateLimit(config.rateLimit)!,
+    ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+    ...(config.insecure ? { insecure: true } : {}),
+  };
+}
+
+function durationOption(args: ParsedArgs, name: string, fallback: number): number {
+  const text = stringOption(args, name);
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new UsageError(`Invalid --${name}: ${text} (expected a duration such as 30s, 5m or 500ms)`);
+  return ms;
+}
+
+function retriesOption(args: ParsedArgs): number {
+  const text = stringOption(args, 'retries');
+  if (text === undefined) return 3;
+  if (!/^\d+$/.test(text) || Number(text) > 100) throw new UsageError(`Invalid --retries: ${text} (expected a whole number from 0 to 100)`);
+  return Number(text);
+}
+
+export interface Delivery {
+  sender: NotificationSender;
+  status: StatusLine;
+  close(): void;
+}
+
+/**
+ * A sender for the target, loading axios only now. A terminal is shown what a wait of more than a
+ * second is for; scripts see nothing.
+ */
+export async function openDelivery(context: CommandContext, args: ParsedArgs, target: NotifierTarget, signal?: AbortSignal): Promise<Delivery> {
+  const retries = retriesOption(args);
+  const maxWaitMs = durationOption(args, 'maxWait', 5 * 60_000);
+  const timeoutMs = durationOption(args, 'timeout', 10_000);
+  if (target.insecure) context.warn('TLS certificate verification is off for this target (--insecure)');
+  const status = createStatusLine(context.stderr, Boolean(context.stderr.isTTY));
+  const { NotificationSender } = await import('../notifier/send.js');
+  const sender = new NotificationSender(target, {
+    stateDir: resolveStateDir(context.env),
+    retries,
+    maxWaitMs,
+    timeoutMs,
+    env: context.env,
+    signal,
+    onWait: (ms, reason) => {
+      if (ms > 1000) status.show(`Waiting ${formatDuration(ms)} for ${WAIT_LABELS[reason]}…`);
+    },
+  });
+  return {
+    sender,
+    status,
+    close: () => {
+      status.clear();
+      sender.close();
+    },
+  };
+}

@@ -1,0 +1,133 @@
+// send-hipchat-notification --ndjson: one notification per stdin line, streamed (stdin is never held
+// whole), sent in order through one sender; a bad line is reported and skipped.
+import { createInterface } from 'node:readline';
+import type { ParsedArgs } from '../asadmin/options.js';
+import { HipChatError, InterruptedError, PartialFailureError, UsageError } from '../errors.js';
+import type { NotifierTarget } from '../notifier/send.js';
+import type { RoomNotification } from '../notifier/types.js';
+import type { CommandContext, CommandOutcome } from './command.js';
+import { openDelivery } from './delivery.js';
+import { buildNotification, checkedColor, checkedFormat, checkedFrom, checkedMessage, type NotificationDefaults } from './notification-input.js';
+
+const FIELDS = new Set(['message', 'color', 'messageFormat', 'notify', 'from']);
+const PROGRESS_INTERVAL_MS = 100;
+
+function stringField(line: Record<string, unknown>, name: string): string | undefined {
+  const value = line[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new UsageError(`"${name}" must be a string`);
+  return value;
+}
+
+/** One line as a notification, or a UsageError saying what is wrong with it. */
+export function parseLine(text: string, defaults: NotificationDefaults): RoomNotification {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UsageError('not valid JSON');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError('not a JSON object');
+  const line = data as Record<string, unknown>;
+  const unknown = Object.keys(line).find((key) => !FIELDS.has(key));
+  if (unknown !== undefined) throw new UsageError(`unknown field "${unknown}" (expected ${[...FIELDS].join(', ')})`);
+  const message = stringField(line, 'message');
+  if (message === undefined) throw new UsageError('"message" is missing');
+  if (line.notify !== undefined && typeof line.notify !== 'boolean') throw new UsageError('"notify" must be true or false');
+  const color = stringField(line, 'color');
+  const messageFormat = stringField(line, 'messageFormat');
+  const from = stringField(line, 'from');
+  return buildNotification(checkedMessage(message, '"message"'), {
+    color: color === undefined ? defaults.color : checkedColor(color, '"color"'),
+    messageFormat: messageFormat === undefined ? defaults.messageFormat : checkedFormat(messageFormat, '"messageFormat"'),
+    notify: (line.notify as boolean | undefined) ?? defaults.notify,
+    from: from === undefined ? defaults.from : checkedFrom(from, '"from"'),
+  });
+}
+
+interface LineFailure {
+  line: number;
+  error: string;
+}
+
+export async function sendNdjson(
+  context: CommandContext,
+  args: ParsedArgs,
+  target: NotifierTarget,
+  defaults: NotificationDefaults,
+  mode: { json: boolean; dryRun: boolean },
+): Promise<CommandOutcome> {
+  const abort = new AbortController();
+  const onInterrupt = () => abort.abort(new InterruptedError('Interrupted'));
+  process.once('SIGINT', onInterrupt);
+  const delivery = await openDelivery(context, args, target, abort.signal);
+  const { truncateMessage } = await import('../notifier/send.js');
+  const failures: LineFailure[] = [];
+  let sent = 0;
+  let lineNumber = 0;
+  let stopped: Error | undefined;
+  let lastProgress = 0;
+
+  const fail = (line: number, error: string) => {
+    failures.push({ line, error });
+    delivery.status.clear();
+    context.stderr.write(`line ${line}: ${error}\n`);
+  };
+
+  const lines = createInterface({ input: context.stdin, crlfDelay: Infinity });
+  try {
+    for await (const text of lines) {
+      lineNumber++;
+      if (text.trim() === '') continue;
+      let notification: RoomNotification;
+      try {
+        notification = parseLine(text, defaults);
+      } catch (error) {
+        fail(lineNumber, (error as Error).message);
+        continue;
+      }
+      const cut = truncateMessage(notification.message);
+      if (cut.truncated) {
+        context.warn(`line ${lineNumber}: the message is longer than 10000 characters: it was cut to 10000, ending in "…"`);
+        notification.message = cut.message;
+      }
+      if (mode.dryRun) {
+        context.print(JSON.stringify(delivery.sender.describe(notification)));
+        continue;
+      }
+      try {
+        await delivery.sender.send(notification);
+        sent++;
+      } catch (error) {
+        // A refused notification is this line's problem; anything else (HipChat unreachable for longer
+        // than allowed, Ctrl-C, a broken configuration) would fail every following line too.
+        if (error instanceof HipChatError && !error.retryable) {
+          fail(lineNumber, error.message);
+          continue;
+        }
+        stopped = error as Error;
+        break;
+      }
+      if (Date.now() - lastProgress > PROGRESS_INTERVAL_MS) {
+        lastProgress = Date.now();
+        delivery.status.show(`sent ${sent}, failed ${failures.length} (line ${lineNumber})`);
+      }
+    }
+  } finally {
+    lines.close();
+    process.removeListener('SIGINT', onInterrupt);
+    delivery.close();
+  }
+
+  if (mode.dryRun) return { quiet: true };
+  const summary = `sent ${sent}, failed ${failures.length}`;
+  if (mode.json) context.print(JSON.stringify({ sent, failed: failures.length, failures, stoppedAtLine: stopped ? lineNumber : null }));
+  else context.print(summary);
+
+  if (stopped) {
+    context.stderr.write(`Stopped at line ${lineNumber}; the lines after it were not sent.\n`);
+    throw stopped;
+  }
+  if (failures.length > 0) throw new PartialFailureError(`${failures.length} of ${sent + failures.length} notifications failed`);
+  return { quiet: mode.json };
+}

@@ -1,0 +1,23 @@
+// One updating line on stderr for a person watching a terminal (waits, --ndjson progress);
+// nothing at all when stderr is a pipe or a file.
+
+export interface StatusLine {
+  show(text: string): void;
+  clear(): void;
+}
+
+export function createStatusLine(stream: NodeJS.WriteStream, enabled: boolean): StatusLine {
+  let shown = false;
+  return {
+    show(text) {
+      if (!enabled) return;
+      stream.write(`\r\u001b[2K${text}`);
+      shown = true;
+    },
+    clear() {
+      if (!shown) return;
+      stream.write('\r\u001b[2K');
+      shown = false;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// test-hipchat-notifier-configuration (asadmin.md §4): one test notification, enabled or not;
+// success only when HipChat accepted it.
+import { stringOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import { DEFAULT_API_URL, DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/values.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { CommandContext } from './command.js';
+import { targetName, targetOption } from './common-options.js';
+import { deliveryOptions, loadNotifierConfig, notifierTarget, openDelivery } from './delivery.js';
+import { buildNotification } from './notification-input.js';
+import { readGivenToken, tokenOptions } from './token-input.js';
+
+export const spec: CommandSpec = {
+  name: 'test-hipchat-notifier-configuration',
+  details:
+    'Sends "Payara Notifier Test" / "Hipchat notifier test" to the room, whether or not the notifier is enabled. --roomName and --token override the stored values for this test only.',
+  options: [targetOption, { name: 'roomName', type: 'string', valueName: 'ROOM', description: 'room to test instead of the stored one' }, ...tokenOptions(false), ...deliveryOptions],
+  examples: [
+    { description: 'Check the stored configuration of the default target', command: 'notifier test-hipchat-notifier-configuration' },
+    { description: 'Try another room before configuring it', command: 'notifier test-hipchat-notifier-configuration --roomName "Release Train"' },
+  ],
+};
+
+export const TEST_SUBJECT = 'Payara Notifier Test';
+export const TEST_MESSAGE = 'Hipchat notifier test';
+
+export async function run(context: CommandContext, args: ParsedArgs): Promise<void> {
+  const target = targetName(args);
+  const roomName = stringOption(args, 'roomName') || undefined;
+  const roomProblem = roomName === undefined ? undefined : roomNameProblem(roomName);
+  if (roomProblem) throw new UsageError(roomProblem);
+  // The stored configuration is what is tested: $HIPCHAT_TOKEN does not replace it here.
+  const token = await readGivenToken(args, {}, context.stdin);
+
+  const stored = await loadNotifierConfig(context, target);
+  const merged = {
+    apiUrl: stored?.apiUrl ?? DEFAULT_API_URL,
+    rateLimit: stored?.rateLimit ?? DEFAULT_RATE_LIMIT,
+    caFile: stored?.caFile,
+    insecure: stored?.insecure,
+    roomName: roomName ?? stored?.roomName,
+    token: token || stored?.token,
+  };
+  if (!merged.roomName || !merged.token) {
+    throw new ConfigError(`No HipChat notifier is configured for target ${target}: give --roomName and --token, or run notifier notification-hipchat-configure first`);
+  }
+
+  const delivery = await openDelivery(context, args, notifierTarget({ ...merged, roomName: merged.roomName, token: merged.token }));
+  try {
+    await delivery.sender.send(buildNotification(`${TEST_SUBJECT}\n${TEST_MESSAGE}`, { color: 'green', messageFormat: 'text', notify: false }));
+  } finally {
+    delivery.close();
+  }
+}

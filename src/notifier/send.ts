@@ -1,0 +1,201 @@
+// Delivery of notifications to one room: the shared rate limiter first, then the HipChat client,
+// with retries for what is worth retrying. At-least-once: an answer lost after HipChat accepted
+// a message leads to a resend.
+import { HipChatError, RateLimitError } from '../errors.js';
+import { formatDuration } from '../util/duration.js';
+import { HipChatClient } from './hipchat-client.js';
+import { SharedRateLimiter } from './rate-limit/state-store.js';
+import type { RateSpec } from './rate-limit/token-bucket.js';
+import { MAX_MESSAGE_LENGTH, type RoomNotification } from './types.js';
+
+/** Where and how to send: the stored HipChat notifier configuration of a target. */
+export interface NotifierTarget {
+  apiUrl: string;
+  roomName: string;
+  token: string;
+  rate: RateSpec;
+  caFile?: string;
+  insecure?: boolean;
+}
+
+export type WaitReason = 'local' | 'ratelimit' | 'flood' | 'retry';
+
+export interface SendOptions {
+  /** Folder of the rate-limit state shared by every process on the machine. */
+  stateDir: string;
+  /** Retries after a 5xx, a timeout or a connection error (429s are waited out instead). Default 3. */
+  retries?: number;
+  /** Longest total wait for one notification (rate limit and retries). Default 5 minutes. */
+  maxWaitMs?: number;
+  /** Connect + response timeout of one request. Default 10 s. */
+  timeoutMs?: number;
+  /** Where proxy variables are read. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Told before every wait: what it waits for and how long. */
+  onWait?: (waitMs: number, reason: WaitReason) => void;
+  /** Told before a retry, with the failure that caused it. */
+  onRetry?: (error: HipChatError, attempt: number) => void;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** 0..1, for the backoff jitter. */
+  random?: () => number;
+}
+
+export interface SendResult {
+  /** Requests made for this notification (1 when the first was accepted). */
+  attempts: number;
+  /** Time spent waiting for the rate limiter and between retries. */
+  waitedMs: number;
+}
+
+export const DEFAULT_RETRIES = 3;
+export const DEFAULT_MAX_WAIT_MS = 5 * 60_000;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 30_000;
+const ELLIPSIS = '…';
+const LIMIT_CAUSES: Record<string, string> = {
+  local: 'The configured rate limit is used up',
+  ratelimit: "HipChat's rate limit for this token is used up",
+  flood: "HipChat's flood control for this room is used up",
+};
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** HipChat refuses messages over 10000 characters: keep 9999 and end with '…'. Counts code points, as HipChat does. */
+export function truncateMessage(message: string): { message: string; truncated: boolean } {
+  const characters = [...message];
+  if (characters.length <= MAX_MESSAGE_LENGTH) return { message, truncated: false };
+  return { message: characters.slice(0, MAX_MESSAGE_LENGTH - 1).join('') + ELLIPSIS, truncated: true };
+}
+
+/** Sends notifications to one room over one kept-alive connection. Call close() when done. */
+export class NotificationSender {
+  private readonly client: HipChatClient;
+  private readonly limiter: SharedRateLimiter;
+  private readonly retries: number;
+  private readonly maxWaitMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly target: NotifierTarget,
+    private readonly options: SendOptions,
+  ) {
+    this.client = new HipChatClient({
+      apiUrl: target.apiUrl,
+      token: target.token,
+      timeoutMs: options.timeoutMs,
+      caFile: target.caFile,
+      insecure: target.insecure,
+      env: options.env,
+    });
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.random = options.random ?? Math.random;
+    this.limiter = new SharedRateLimiter({
+      stateDir: options.stateDir,
+      key: { apiUrl: target.apiUrl, room: target.roomName, token: target.token },
+      rate: target.rate,
+      now: this.now,
+      sleep: this.sleep,
+    });
+    this.retries = options.retries ?? DEFAULT_RETRIES;
+    this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  }
+
+  /** The request send() would make, token redacted. */
+  describe(notification: RoomNotification) {
+    return this.client.describeRequest(this.target.roomName, notification);
+  }
+
+  async send(notification: RoomNotification): Promise<SendResult> {
+    const { signal } = this.options;
+    let waitedMs = 0;
+    let attempts = 0;
+    let failures = 0;
+    let rateLimitedAnswers = 0;
+
+    // Every wait, the limiter's and the backoffs, counts against --maxWait.
+    const account = (ms: number, reason: WaitReason, cause: string) => {
+      if (waitedMs + ms > this.maxWaitMs) {
+        throw new RateLimitError(
+          `${cause}: the next attempt may go in ${formatDuration(ms)}, beyond --maxWait ${formatDuration(this.maxWaitMs)}; try again then`,
+          ms,
+        );
+      }
+      this.options.onWait?.(ms, reason);
+      waitedMs += ms;
+    };
+    const wait = async (ms: number, reason: WaitReason, cause: string) => {
+      account(ms, reason, cause);
+      await this.sleep(ms, signal);
+    };
+
+    for (;;) {
+      // The limiter sleeps by itself; onWait only keeps the account and enforces the cap.
+      await this.limiter.acquire({ signal, onWait: (ms, reason) => account(ms, reason as WaitReason, LIMIT_CAUSES[reason] ?? reason) });
+      attempts++;
+      try {
+        const outcome = await this.client.sendRoomNotification(this.target.roomName, notification, signal);
+        await this.limiter.observe(outcome.headers);
+        return { attempts, waitedMs };
+      } catch (error) {
+        if (!(error instanceof HipChatError)) throw error;
+        if (error.headers) await this.limiter.observe(error.headers);
+        if (!error.retryable) throw error;
+        if (error.status === 429) {
+          // With reset headers the limiter now blocks until the reset; without, back off.
+          rateLimitedAnswers++;
+          if (error.resetAt === undefined) await wait(this.backoff(rateLimitedAnswers), 'ratelimit', error.message);
+          this.options.onRetry?.(error, attempts);
+          continue;
+        }
+        failures++;
+        if (failures > this.retries) {
+          throw new HipChatError(`${error.message} (gave up after ${attempts} attempts)`, {
+            status: error.status,
+            hipchatMessage: error.hipchatMessage,
+            retryable: true,
+          });
+        }
+        this.options.onRetry?.(error, attempts);
+        await wait(this.backoff(failures), 'retry', error.message);
+      }
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** Exponential, capped, with jitter so that many clients do not retry in step. */
+  private backoff(failure: number): number {
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (failure - 1));
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+}
+
+/** One notification, one connection: the simplest way to send from a program. */
+export async function sendNotification(target: NotifierTarget, notification: RoomNotification, options: SendOptions): Promise<SendResult> {
+  const sender = new NotificationSender(target, options);
+  try {
+    return await sender.send(notification);
+  } finally {
+    sender.close();
+  }
+}
