@@ -1,42 +1,65 @@
-// Build: the CLI as one CommonJS bundle (fast start-up, see design.md), the library with tsc.
+// Build: the CLI as CommonJS bundles (fast start-up, see design.md), the library with tsc.
+//
+// V8 compiles every byte of a bundle a command loads, so the CLI is cut in pieces that load only
+// when needed: cli.cjs (dispatch, config, every command's own file), program.cjs (commander: only for
+// --help, --version and mistakes), send.cjs (the notifier module: only for the commands that send),
+// and errors.cjs, shared by all so that `instanceof` sees one class per error type.
+// CommonJS because an ESM bundle of commander fails with "Dynamic require", and ESM loads slower.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-
-// commander requires child_process at load time, only to run external subcommands (which notifier
-// has none of); loading it costs ~10 ms of every start. Hand commander a stand-in that loads the
-// real module on first use.
-const lazyChildProcess = {
-  name: 'lazy-child-process',
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      args.importer.includes('node_modules/commander/') ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
-      loader: 'js',
-    }));
-  },
+const root = resolve(import.meta.dirname, '..');
+const { version } = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
+const pieces = {
+  'src/main.ts': 'cli.cjs',
+  'src/program.ts': 'program.cjs',
+  'src/notifier/send.ts': 'send.cjs',
+  'src/errors.ts': 'errors.cjs',
 };
+const pieceByPath = new Map(Object.entries(pieces).map(([source, output]) => [resolve(root, source), output]));
 
-await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/cli.cjs',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  // CommonJS: an ESM bundle of commander fails with "Dynamic require".
-  format: 'cjs',
-  // axios is loaded on first use by the commands that send, straight from node_modules.
-  external: ['axios'],
-  define: { NOTIFIER_VERSION: JSON.stringify(version) },
-  plugins: [lazyChildProcess],
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
+/** Imports of another piece become require('./<piece>.cjs') instead of a copy of it. */
+function otherPiecesExternal(entry) {
+  return {
+    name: 'other-pieces-external',
+    setup(builder) {
+      builder.onResolve({ filter: /^\./ }, (args) => {
+        const path = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        const piece = pieceByPath.get(path);
+        return piece && path !== entry ? { path: `./${piece}`, external: true } : undefined;
+      });
+    },
+  };
+}
 
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+rmSync(resolve(root, 'dist'), { recursive: true, force: true });
+
+await Promise.all(
+  [...pieceByPath].map(([entry, output]) =>
+    build({
+      entryPoints: [entry],
+      outfile: resolve(root, 'dist', output),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      // Dynamic import() of the other pieces becomes require(): bin/code-cache.js runs the bundle as a
+      // vm.Script, which has no ES module loader, and require() is faster anyway.
+      supported: { 'dynamic-import': false },
+      // Loaded on first use by the commands that send, straight from node_modules.
+      external: ['axios'],
+      define: { NOTIFIER_VERSION: JSON.stringify(version) },
+      plugins: [otherPiecesExternal(entry)],
+      sourcemap: 'linked',
+      logLevel: 'warning',
+    }),
+  ),
+);
+
+// V8's code cache of what configure and get compile, loaded by bin/code-cache.js (the warm-up's own
+// output is of no interest).
+execFileSync(process.execPath, [resolve(root, 'scripts/warm-code-cache.cjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', resolve(root, 'tsconfig.build.json')], { stdio: 'inherit' });

@@ -1,15 +1,18 @@
 // Entry point of the bundled CLI (dist/cli.cjs).
 import { main } from './cli.js';
+import { writeToDescriptor } from './util/output.js';
 
 main({
   argv: process.argv.slice(2),
   env: process.env,
-  // process.stdin is built on first access, which costs milliseconds: only commands that read it pay.
   get stdin() {
     return process.stdin;
   },
-  stdout: process.stdout,
-  stderr: process.stderr,
+  get stderrStream() {
+    return process.stderr;
+  },
+  out: (text) => writeToDescriptor(1, text),
+  err: (text) => writeToDescriptor(2, text),
 }).then((code) => {
   process.exitCode = code;
 });

@@ -13,6 +13,8 @@ export interface OptionSpec {
   description: string;
   /** Prompted for without echo. */
   secret?: boolean;
+  /** One-letter alias, e.g. 't' for -t (booleans only). */
+  short?: string;
   /** A required option is also satisfied by one of these options or environment variables. */
   alternatives?: { options?: string[]; env?: string[] };
 }
@@ -44,18 +46,61 @@ export interface ParsedArgs {
 const BOOLEAN_WORD = /^(true|false)$/i;
 const HELP_FLAGS = new Set(['--help', '-h', '-?']);
 
+type OptionTable = Map<string, OptionSpec>;
+
+function optionTable(options: readonly OptionSpec[]): OptionTable {
+  // Keyed by lower-case name: asadmin matches option names case-insensitively.
+  return new Map(options.map((option) => [option.name.toLowerCase(), option]));
+}
+
+/**
+ * Reads the option at argv[index] (and its value, when the next argument is it). Undefined when that
+ * argument does not name an option of the table; asadmin's errors for a named option misused.
+ */
+function readOption(argv: readonly string[], index: number, table: OptionTable): { option: OptionSpec; value: OptionValue; next: number } | undefined {
+  const arg = argv[index]!;
+  if (/^-[^-]$/.test(arg)) {
+    const option = [...table.values()].find((candidate) => candidate.short === arg[1]);
+    return option?.type === 'boolean' ? { option, value: true, next: index + 1 } : undefined;
+  }
+  if (!arg.startsWith('--')) return undefined;
+  const equals = arg.indexOf('=');
+  const typedName = equals === -1 ? arg.slice(2) : arg.slice(2, equals);
+  const inlineValue = equals === -1 ? undefined : arg.slice(equals + 1);
+  const following = argv[index + 1];
+  const option = table.get(typedName.toLowerCase());
+
+  if (option?.type === 'boolean') {
+    if (inlineValue !== undefined) return { option, value: parseBoolean(option.name, inlineValue), next: index + 1 };
+    if (following !== undefined && BOOLEAN_WORD.test(following)) return { option, value: following.toLowerCase() === 'true', next: index + 2 };
+    return { option, value: true, next: index + 1 };
+  }
+  if (option) {
+    if (inlineValue !== undefined) return { option, value: inlineValue, next: index + 1 };
+    if (following === undefined) throw new UsageError(`Missing value for option: ${option.name}`);
+    return { option, value: following, next: index + 2 };
+  }
+
+  // Exact names win over the --no- prefix, so an option called e.g. 'noisy' stays reachable.
+  const negated = typedName.toLowerCase().startsWith('no-') ? table.get(typedName.slice(3).toLowerCase()) : undefined;
+  if (!negated) return undefined;
+  if (negated.type !== 'boolean') throw new UsageError(`"--no" illegal with non-boolean option: ${negated.name}`);
+  if (inlineValue !== undefined) throw new UsageError(`Option may not have value: ${arg}`);
+  return { option: negated, value: false, next: index + 1 };
+}
+
+function setOnce(options: Map<string, OptionValue>, option: OptionSpec, value: OptionValue): void {
+  if (options.has(option.name)) throw new UsageError(`Repeats not allowed for option: ${option.name}`);
+  options.set(option.name, value);
+}
+
 export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
-  const byLowerName = new Map(spec.options.map((option) => [option.name.toLowerCase(), option]));
+  const table = optionTable(spec.options);
   const options = new Map<string, OptionValue>();
   const operands: string[] = [];
   let help = false;
 
-  const set = (option: OptionSpec, value: OptionValue) => {
-    if (options.has(option.name)) throw new UsageError(`Repeats not allowed for option: ${option.name}`);
-    options.set(option.name, value);
-  };
-
-  for (let i = 0; i < argv.length; i++) {
+  for (let i = 0; i < argv.length; ) {
     const arg = argv[i]!;
     if (arg === '--') {
       operands.push(...argv.slice(i + 1));
@@ -63,52 +108,38 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     }
     if (HELP_FLAGS.has(arg.toLowerCase())) {
       help = true;
+      i++;
       continue;
     }
     if (!arg.startsWith('-') || arg === '-') {
       operands.push(arg);
+      i++;
       continue;
     }
-    if (!arg.startsWith('--')) throw new UsageError(`Invalid option: ${arg}`);
-
-    const equals = arg.indexOf('=');
-    const typedName = equals === -1 ? arg.slice(2) : arg.slice(2, equals);
-    const inlineValue = equals === -1 ? undefined : arg.slice(equals + 1);
-    const option = byLowerName.get(typedName.toLowerCase());
-
-    if (option) {
-      if (option.type === 'boolean') {
-        if (inlineValue !== undefined) {
-          set(option, parseBoolean(option.name, inlineValue));
-        } else if (i + 1 < argv.length && BOOLEAN_WORD.test(argv[i + 1]!)) {
-          set(option, argv[++i]!.toLowerCase() === 'true');
-        } else {
-          set(option, true);
-        }
-      } else if (inlineValue !== undefined) {
-        set(option, inlineValue);
-      } else if (i + 1 < argv.length) {
-        set(option, argv[++i]!);
-      } else {
-        throw new UsageError(`Missing value for option: ${option.name}`);
-      }
-      continue;
-    }
-
-    // Exact names win over the --no- prefix, so an option called e.g. 'noisy' stays reachable.
-    const negated = typedName.toLowerCase().startsWith('no-')
-      ? byLowerName.get(typedName.slice(3).toLowerCase())
-      : undefined;
-    if (!negated) throw new UsageError(`Invalid option: --${typedName}`);
-    if (negated.type !== 'boolean') throw new UsageError(`"--no" illegal with non-boolean option: ${negated.name}`);
-    if (inlineValue !== undefined) throw new UsageError(`Option may not have value: ${arg}`);
-    set(negated, false);
+    const read = readOption(argv, i, table);
+    if (!read) throw new UsageError(`Invalid option: ${arg.split('=', 1)[0]}`);
+    setOnce(options, read.option, read.value);
+    i = read.next;
   }
 
   if (!spec.operands && operands.length > 0 && !help) {
     throw new UsageError(`Command ${spec.name} takes no operands, got: ${operands[0]}`);
   }
   return { options, operands, help };
+}
+
+/** The options of the table at the start of argv, and the arguments from the first one that is not. */
+export function parseLeadingOptions(optionSpecs: readonly OptionSpec[], argv: readonly string[]): { options: Map<string, OptionValue>; rest: string[] } {
+  const table = optionTable(optionSpecs);
+  const options = new Map<string, OptionValue>();
+  let i = 0;
+  for (;;) {
+    const read = i < argv.length ? readOption(argv, i, table) : undefined;
+    if (!read) break;
+    setOnce(options, read.option, read.value);
+    i = read.next;
+  }
+  return { options, rest: argv.slice(i) };
 }
 
 export function parseBoolean(optionName: string, value: string): boolean {

@@ -6,12 +6,14 @@ export interface CommandContext {
   readonly configPath: string;
   readonly env: NodeJS.ProcessEnv;
   readonly stdin: NodeJS.ReadStream;
-  readonly stdout: NodeJS.WriteStream;
-  readonly stderr: NodeJS.WriteStream;
   /** Writes a line (or lines) to stdout. */
   print(text: string): void;
+  /** Writes a line to stderr. */
+  report(text: string): void;
   /** Writes 'Warning: …' to stderr. */
   warn(text: string): void;
+  /** Writes raw text to stderr (for a status line that rewrites itself). */
+  writeStderr(text: string): void;
 }
 
 export interface CommandOutcome {

@@ -76,7 +76,8 @@ export async function openDelivery(context: CommandContext, args: ParsedArgs, ta
   const maxWaitMs = durationOption(args, 'maxWait', 5 * 60_000);
   const timeoutMs = durationOption(args, 'timeout', 10_000);
   if (target.insecure) context.warn('TLS certificate verification is off for this target (--insecure)');
-  const status = createStatusLine(context.stderr, Boolean(context.stderr.isTTY));
+  const { isatty } = await import('node:tty');
+  const status = createStatusLine(context.writeStderr, isatty(2));
   const { NotificationSender } = await import('../notifier/send.js');
   const sender = new NotificationSender(target, {
     stateDir: resolveStateDir(context.env),

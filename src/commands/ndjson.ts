@@ -71,7 +71,7 @@ export async function sendNdjson(
   const fail = (line: number, error: string) => {
     failures.push({ line, error });
     delivery.status.clear();
-    context.stderr.write(`line ${line}: ${error}\n`);
+    context.report(`line ${line}: ${error}`);
   };
 
   const lines = createInterface({ input: context.stdin, crlfDelay: Infinity });
@@ -125,7 +125,7 @@ export async function sendNdjson(
   else context.print(summary);
 
   if (stopped) {
-    context.stderr.write(`Stopped at line ${lineNumber}; the lines after it were not sent.\n`);
+    context.report(`Stopped at line ${lineNumber}; the lines after it were not sent.`);
     throw stopped;
   }
   if (failures.length > 0) throw new PartialFailureError(`${failures.length} of ${sent + failures.length} notifications failed`);

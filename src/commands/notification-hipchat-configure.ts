@@ -1,6 +1,6 @@
 // notification-hipchat-configure: asadmin's options (asadmin.md §2) plus token sources, apiUrl,
 // rateLimit and TLS settings.
-import { access, constants } from 'node:fs/promises';
+import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
@@ -67,12 +67,12 @@ function givenRateLimit(args: ParsedArgs): string | undefined {
 }
 
 /** An absolute path, null to forget the stored one (--caFile=), undefined when not given. */
-async function givenCaFile(args: ParsedArgs): Promise<string | null | undefined> {
+function givenCaFile(args: ParsedArgs): string | null | undefined {
   const given = stringOption(args, 'caFile');
   if (given === undefined || given === '') return given === '' ? null : undefined;
   const path = resolve(given);
   try {
-    await access(path, constants.R_OK);
+    accessSync(path, constants.R_OK);
   } catch {
     throw new ConfigError(`Cannot read --caFile ${path}`);
   }
@@ -86,7 +86,7 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
   const roomName = givenRoomName(args);
   const apiUrl = givenApiUrl(args, context);
   const rateLimit = givenRateLimit(args);
-  const caFile = await givenCaFile(args);
+  const caFile = givenCaFile(args);
 
   const config = await updateConfig(context.configPath, (document) => {
     const section = (document.targets[target] ??= {});

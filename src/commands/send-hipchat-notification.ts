@@ -77,7 +77,7 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<Co
   if (!config) throw missingConfigError(target);
   const dryRun = booleanOption(args, 'dryRun') ?? false;
   if (!config.enabled && !dryRun) {
-    context.stderr.write(`The HipChat notifier of target ${target} is disabled: nothing sent.\n`);
+    context.report(`The HipChat notifier of target ${target} is disabled: nothing sent.`);
     if (json) context.print(JSON.stringify({ target, enabled: false, sent: 0 }));
     return { quiet: json };
   }

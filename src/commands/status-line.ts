@@ -6,17 +6,17 @@ export interface StatusLine {
   clear(): void;
 }
 
-export function createStatusLine(stream: NodeJS.WriteStream, enabled: boolean): StatusLine {
+export function createStatusLine(write: (text: string) => void, enabled: boolean): StatusLine {
   let shown = false;
   return {
     show(text) {
       if (!enabled) return;
-      stream.write(`\r\u001b[2K${text}`);
+      write(`\r\u001b[2K${text}`);
       shown = true;
     },
     clear() {
       if (!shown) return;
-      stream.write('\r\u001b[2K');
+      write('\r\u001b[2K');
       shown = false;
     },
   };

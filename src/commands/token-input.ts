@@ -1,6 +1,6 @@
 // Where a token given on the command line comes from: --token VALUE, --token=- (stdin),
 // --tokenFile FILE, or $HIPCHAT_TOKEN. Keeping it out of argv keeps it out of `ps` and shell history.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { stringOption, type OptionSpec, type ParsedArgs } from '../asadmin/options.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { tokenProblem } from '../config/values.js';
@@ -41,7 +41,7 @@ export async function readGivenToken(args: ParsedArgs, env: NodeJS.ProcessEnv, s
   else if (flag !== undefined) token = flag;
   else if (file !== undefined) {
     try {
-      token = firstLine(await readFile(file, 'utf8'));
+      token = firstLine(readFileSync(file, 'utf8'));
     } catch (error) {
       throw new ConfigError(`Cannot read token file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }

@@ -1,9 +1,9 @@
 // The config file: read strictly, written atomically under a lock, never "repaired".
-import { lstat, mkdir, readFile, realpath } from 'node:fs/promises';
+// Reads are synchronous (node:fs): the file is small, and node:fs/promises alone costs milliseconds
+// of start-up; the lock and atomic-write modules load only when a command writes.
+import { lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { withFileLock } from '../fsutil/lock.js';
-import { removeOrphanTempFiles, writeFileAtomic } from '../fsutil/atomic-write.js';
 import { CONFIG_VERSION, configSchema, describeSchemaIssue, emptyConfig, type ConfigDocument } from './schema.js';
 
 const FILE_MODE = 0o600;
@@ -35,17 +35,17 @@ export function describeFileError(action: string, path: string, error: unknown):
  * The file actually read and written: a symlinked config keeps its link (we write the file it points
  * to). A dangling link is an error rather than something to overwrite.
  */
-async function locate(path: string): Promise<{ realPath: string; exists: boolean }> {
+function locate(path: string): { realPath: string; exists: boolean } {
   let stats;
   try {
-    stats = await lstat(path);
+    stats = lstatSync(path);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return { realPath: path, exists: false };
     throw describeFileError('read config file', path, error);
   }
   if (!stats.isSymbolicLink()) return { realPath: path, exists: true };
   try {
-    return { realPath: await realpath(path), exists: true };
+    return { realPath: realpathSync(path), exists: true };
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') throw new ConfigError(`Cannot read config file ${path}: it is a symbolic link to a file that does not exist`);
     throw describeFileError('read config file', path, error);
@@ -74,10 +74,10 @@ function parseDocument(path: string, text: string): ConfigDocument {
   return result.data;
 }
 
-async function readExisting(path: string, realPath: string): Promise<ConfigDocument> {
+function readExisting(path: string, realPath: string): ConfigDocument {
   let text: string;
   try {
-    text = await readFile(realPath, 'utf8');
+    text = readFileSync(realPath, 'utf8');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return emptyConfig();
     throw describeFileError('read config file', path, error);
@@ -87,7 +87,7 @@ async function readExisting(path: string, realPath: string): Promise<ConfigDocum
 
 /** The configuration, or undefined when there is no file yet. Throws ConfigError for any other problem. */
 export async function readConfig(path: string): Promise<ConfigDocument | undefined> {
-  const { realPath, exists } = await locate(path);
+  const { realPath, exists } = locate(path);
   return exists ? readExisting(path, realPath) : undefined;
 }
 
@@ -96,17 +96,21 @@ export async function readConfig(path: string): Promise<ConfigDocument | undefin
  * The file is replaced atomically or not at all.
  */
 export async function updateConfig(path: string, change: (config: ConfigDocument) => void): Promise<ConfigDocument> {
-  const { realPath } = await locate(path);
+  const { realPath } = locate(path);
   const folder = dirname(realPath);
   try {
-    await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
+    mkdirSync(folder, { recursive: true, mode: FOLDER_MODE });
   } catch (error) {
     throw describeFileError('create config folder', folder, error);
   }
+  const [{ withFileLock }, { removeOrphanTempFiles, writeFileAtomic }] = await Promise.all([
+    import('../fsutil/lock.js'),
+    import('../fsutil/atomic-write.js'),
+  ]);
   try {
     return await withFileLock(realPath, async () => {
       await removeOrphanTempFiles(folder, basename(realPath));
-      const config = await readExisting(path, realPath);
+      const config = readExisting(path, realPath);
       change(config);
       const checked = configSchema.safeParse(config);
       // A change that breaks the schema is a bug of ours, not the user's: refuse to write it.
