@@ -2,7 +2,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capturedOutputs, createSandbox, type RunResult, type Sandbox } from '../support/cli.js';
+import { spawnSync } from 'node:child_process';
+import { capturedOutputs, CLI, createSandbox, type RunResult, type Sandbox } from '../support/cli.js';
 
 const TOKEN = 'e2eSecretToken0123456789abcdefABCDEF0123';
 const CONFIGURE = 'notification-hipchat-configure';
@@ -124,6 +125,29 @@ describe('notification-hipchat-configure', () => {
     writeFileSync(sandbox.configPath, JSON.stringify({ version: 1, targets: { server: { healthcheck: { enabled: true } } }, note: 'kept' }));
     await configure('--enabled', '--roomName=a', `--token=${TOKEN}`);
     expect(storedConfig()).toMatchObject({ note: 'kept', targets: { server: { healthcheck: { enabled: true }, hipchat: { roomName: 'a' } } } });
+  });
+});
+
+describe('at a terminal', () => {
+  const python = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
+
+  it.skipIf(python.status !== 0)('prompts for missing required options, the token without echo', async () => {
+    const driver = new URL('../support/pty-driver.py', import.meta.url).pathname;
+    const spec = {
+      argv: [process.execPath, CLI, CONFIGURE, '--enabled'],
+      env: sandbox.env,
+      answers: [
+        ['Enter the value for the roomName option> ', 'prompted room'],
+        ['Enter the value for the token option> ', TOKEN],
+      ],
+    };
+    const run = spawnSync('python3', [driver, JSON.stringify(spec)], { encoding: 'utf8', timeout: 30_000 });
+    const { transcript, status } = JSON.parse(run.stdout);
+    expect(status).toBe(0);
+    expect(transcript).toContain('prompted room');
+    expect(transcript).not.toContain(TOKEN);
+    expect(transcript).toContain(`Command ${CONFIGURE} executed successfully.`);
+    expect(storedConfig().targets.server.hipchat).toMatchObject({ roomName: 'prompted room', token: TOKEN, enabled: true });
   });
 });
 

@@ -1,6 +1,6 @@
 // send-hipchat-notification and test-hipchat-notifier-configuration, end to end: the built CLI
 // against the local HipChat-compatible server, over real sockets.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -275,6 +275,20 @@ describe('--ndjson', () => {
       failures: [{ line: 1, error: 'HipChat refused the notification: 400 Bad thing' }],
       stoppedAtLine: null,
     });
+  });
+
+  it('prints one request per line with --dryRun, and stops quietly when the reader goes away', async () => {
+    await setUp();
+    const lines = Array.from({ length: 5000 }, (_, index) => JSON.stringify({ message: `dry ${index}` })).join('\n');
+    const all = await send(['--ndjson', '--dryRun'], lines);
+    expect(all.code).toBe(0);
+    expect(all.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).body.message)).toEqual(Array.from({ length: 5000 }, (_, index) => `dry ${index}`));
+    const cut = spawnSync('bash', ['-c', `set -o pipefail; node ${CLI} ${SEND} --ndjson --dryRun | head -1`], { input: lines, encoding: 'utf8', env: sandbox.env });
+    capturedOutputs.push(cut.stdout, cut.stderr);
+    expect(cut.status).toBe(0);
+    expect(JSON.parse(cut.stdout).body.message).toBe('dry 0');
+    expect(cut.stderr).toBe('');
+    expect(server.requests).toHaveLength(0);
   });
 
   it('stops at Ctrl-C, prints what was sent and exits 130', async () => {
