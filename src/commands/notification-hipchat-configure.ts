@@ -82,7 +82,7 @@ function givenCaFile(args: ParsedArgs): string | null | undefined {
 export async function run(context: CommandContext, args: ParsedArgs): Promise<void> {
   const target = targetName(args);
   // Everything given is checked before the file is locked; only the merge with stored values happens under the lock.
-  const token = await readGivenToken(args, context.env, context.stdin);
+  const token = await readGivenToken(args, context.env, () => context.stdin);
   const roomName = givenRoomName(args);
   const apiUrl = givenApiUrl(args, context);
   const rateLimit = givenRateLimit(args);

@@ -29,7 +29,7 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
   const roomProblem = roomName === undefined ? undefined : roomNameProblem(roomName);
   if (roomProblem) throw new UsageError(roomProblem);
   // The stored configuration is what is tested: $HIPCHAT_TOKEN does not replace it here.
-  const token = await readGivenToken(args, {}, context.stdin);
+  const token = await readGivenToken(args, {}, () => context.stdin);
 
   const stored = await loadNotifierConfig(context, target);
   const merged = {

@@ -29,15 +29,16 @@ function firstLine(text: string): string {
 
 /**
  * The token this invocation gives, '' for an explicit empty --token= (asadmin: keep the stored one),
- * or undefined when none is given at all.
+ * or undefined when none is given at all. stdin is asked for only when the token is read from it:
+ * building process.stdin costs milliseconds.
  */
-export async function readGivenToken(args: ParsedArgs, env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream): Promise<string | undefined> {
+export async function readGivenToken(args: ParsedArgs, env: NodeJS.ProcessEnv, stdin: () => NodeJS.ReadableStream): Promise<string | undefined> {
   const flag = stringOption(args, 'token');
   const file = stringOption(args, 'tokenFile');
   if (flag !== undefined && file !== undefined) throw new UsageError('Give the token with --token or --tokenFile, not both');
 
   let token: string | undefined;
-  if (flag === '-') token = firstLine(await readAll(stdin));
+  if (flag === '-') token = firstLine(await readAll(stdin()));
   else if (flag !== undefined) token = flag;
   else if (file !== undefined) {
     try {

@@ -109,13 +109,13 @@ export async function updateConfig(path: string, change: (config: ConfigDocument
   ]);
   try {
     return await withFileLock(realPath, async () => {
-      await removeOrphanTempFiles(folder, basename(realPath));
+      removeOrphanTempFiles(folder, basename(realPath));
       const config = readExisting(path, realPath);
       change(config);
       const checked = configSchema.safeParse(config);
       // A change that breaks the schema is a bug of ours, not the user's: refuse to write it.
       if (!checked.success) throw new ConfigError(`Refusing to write an invalid configuration: ${describeSchemaIssue(checked.error.issues[0]!)}`);
-      await writeFileAtomic(realPath, `${JSON.stringify(config, null, 2)}\n`, { mode: FILE_MODE });
+      writeFileAtomic(realPath, `${JSON.stringify(config, null, 2)}\n`, { mode: FILE_MODE });
       return config;
     });
   } catch (error) {

@@ -1,4 +1,6 @@
-import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+// Synchronous node:fs calls: these files are small, and node:fs/promises alone costs milliseconds of
+// every configure's start-up.
+import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename as baseName, dirname, join } from 'node:path';
 
 const TEMP_SUFFIX = '.tmp';
@@ -7,42 +9,52 @@ const TEMP_MIDDLE = /^(\d+)\.[0-9a-z]+$/;
 
 /**
  * Writes data to path atomically: temp file in the same folder (name `.<basename>.<pid>.<random>.tmp`), written
- * with the given mode, fsync'd, renamed over path; the folder fsync'd best-effort. On any failure the temp file
- * is removed and path is untouched.
+ * with the given mode, renamed over path. Durable (the default) also fsyncs the file before the rename and the
+ * folder after it; a cache that may be lost in a crash can skip that. On any failure the temp file is removed
+ * and path is untouched.
  */
-export async function writeFileAtomic(path: string, data: string, options: { mode: number }): Promise<void> {
+export function writeFileAtomic(path: string, data: string, options: { mode: number; durable?: boolean }): void {
   const dir = dirname(path);
   const temp = join(dir, `.${baseName(path)}.${process.pid}.${randomId()}${TEMP_SUFFIX}`);
-  let handle: FileHandle | undefined;
+  const durable = options.durable ?? true;
+  let fd: number | undefined;
   try {
-    handle = await open(temp, 'wx', options.mode);
+    fd = openSync(temp, 'wx', options.mode);
     // open()'s mode is filtered by the umask; the caller asked for this exact mode.
-    await handle.chmod(options.mode);
-    await handle.writeFile(data, 'utf8');
+    fchmodSync(fd, options.mode);
+    writeAll(fd, Buffer.from(data, 'utf8'));
     // Without fsync a crash after rename can leave an empty file under the final name.
-    await handle.sync();
-    const closing = handle;
-    handle = undefined;
-    await closing.close();
-    await rename(temp, path);
+    if (durable) fsyncSync(fd);
+    const closing = fd;
+    fd = undefined;
+    closeSync(closing);
+    renameSync(temp, path);
   } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
     throw err;
   }
-  await syncFolder(dir);
+  if (durable) syncFolder(dir);
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
 }
 
 /** Makes the rename durable; some file systems refuse to fsync a folder, and the data is already safe then. */
-async function syncFolder(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
   try {
-    handle = await open(dir, 'r');
-    await handle.sync();
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
   } catch {
     // best effort
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -50,10 +62,10 @@ async function syncFolder(dir: string): Promise<void> {
  * Removes temp files left in dir by writeFileAtomic for basename whose writer pid is dead (kill -9'd writers);
  * call it while holding the lock.
  */
-export async function removeOrphanTempFiles(dir: string, basename: string): Promise<void> {
+export function removeOrphanTempFiles(dir: string, basename: string): void {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return;
     throw err;
@@ -63,10 +75,12 @@ export async function removeOrphanTempFiles(dir: string, basename: string): Prom
     if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
     const pid = TEMP_MIDDLE.exec(name.slice(prefix.length, -TEMP_SUFFIX.length))?.[1];
     if (pid === undefined || isProcessAlive(Number(pid))) continue;
-    await unlink(join(dir, name)).catch((err: unknown) => {
+    try {
+      unlinkSync(join(dir, name));
+    } catch (err) {
       // Another process cleaning up at the same time got there first.
       if (errorCode(err) !== 'ENOENT') throw err;
-    });
+    }
   }
 }
 

@@ -9,7 +9,7 @@
 // one. Lock instances never repeat (the content carries a random nonce), so once one is gone no later re-check
 // can match it. A breaker kill -9'd while holding its marker is replaced through the next marker generation.
 
-import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
@@ -55,7 +55,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
   try {
     return await fn();
   } finally {
-    await release(lockPath, content);
+    release(lockPath, content);
   }
 }
 
@@ -63,11 +63,11 @@ async function acquire(lockPath: string, content: string, timeoutMs: number): Pr
   const deadline = Date.now() + timeoutMs;
   let pollMs = FIRST_POLL_MS;
   for (;;) {
-    if (await createExclusive(lockPath, content)) return;
-    const current = await readSnapshot(lockPath);
+    if (createExclusive(lockPath, content)) return;
+    const current = readSnapshot(lockPath);
     // Gone since our attempt (released or broken): try again at once.
     if (current === undefined) continue;
-    if (isStale(current) && (await breakStale(lockPath, current, content))) continue;
+    if (isStale(current) && breakStale(lockPath, current, content)) continue;
     if (Date.now() >= deadline) {
       const by = current.holder ? `pid ${current.holder.pid} on ${current.holder.hostname}` : 'an unknown process';
       throw new ConfigError(`Timed out after ${timeoutMs} ms waiting for the lock ${lockPath}, held by ${by}.`);
@@ -82,30 +82,30 @@ async function acquire(lockPath: string, content: string, timeoutMs: number): Pr
  * Deletes the stale lock `judged` unless it has changed since. Returns false when another live process is
  * breaking it (the caller should wait), true when the caller should look again at once.
  */
-async function breakStale(lockPath: string, judged: Snapshot, content: string): Promise<boolean> {
+function breakStale(lockPath: string, judged: Snapshot, content: string): boolean {
   const marker = (generation: number) => `${lockPath}.${judged.key}.${generation}.break`;
   for (let generation = 0; ; generation++) {
-    if (await createExclusive(marker(generation), content)) {
+    if (createExclusive(marker(generation), content)) {
       try {
-        const current = await readSnapshot(lockPath);
-        if (current?.key === judged.key) await unlinkIfPresent(lockPath);
+        const current = readSnapshot(lockPath);
+        if (current?.key === judged.key) unlinkIfPresent(lockPath);
       } finally {
         // Only after the lock is gone: a breaker that takes a marker from now on finds no match.
-        for (let g = generation; g >= 0; g--) await unlinkIfPresent(marker(g));
+        for (let g = generation; g >= 0; g--) unlinkIfPresent(marker(g));
       }
       return true;
     }
-    const other = await readSnapshot(marker(generation));
+    const other = readSnapshot(marker(generation));
     if (other === undefined) return true;
     if (!isStale(other)) return false;
     // That breaker died holding the marker: the next generation takes over.
   }
 }
 
-async function release(lockPath: string, content: string): Promise<void> {
+function release(lockPath: string, content: string): void {
   try {
     // Someone may have broken our lock (we held it beyond STALE_MS) and taken it: leave theirs alone.
-    if ((await readFile(lockPath, 'utf8')) === content) await unlink(lockPath);
+    if (readFileSync(lockPath, 'utf8') === content) unlinkSync(lockPath);
   } catch {
     // Best effort: throwing here would hide fn's outcome, and a lock left behind goes stale when we exit.
   }
@@ -118,42 +118,42 @@ function isStale(snapshot: Snapshot): boolean {
 }
 
 /** Creates file with content, failing (false) if it exists. */
-async function createExclusive(file: string, content: string): Promise<boolean> {
-  let handle: FileHandle;
+function createExclusive(file: string, content: string): boolean {
+  let fd: number;
   try {
-    handle = await open(file, 'wx', 0o600);
+    fd = openSync(file, 'wx', 0o600);
   } catch (err) {
     if (code(err) === 'EEXIST') return false;
     throw err;
   }
   try {
-    await handle.writeFile(content, 'utf8');
-    await handle.close();
+    writeFileSync(fd, content, 'utf8');
+    closeSync(fd);
   } catch (err) {
     // A half-written lock would block others until it goes stale.
-    await handle.close().catch(() => undefined);
-    await unlinkIfPresent(file);
+    closeSync(fd);
+    unlinkIfPresent(file);
     throw err;
   }
   return true;
 }
 
-async function readSnapshot(file: string): Promise<Snapshot | undefined> {
-  let handle: FileHandle;
+function readSnapshot(file: string): Snapshot | undefined {
+  let fd: number;
   try {
-    handle = await open(file, 'r');
+    fd = openSync(file, 'r');
   } catch (err) {
     if (code(err) === 'ENOENT') return undefined;
     throw err;
   }
   try {
     // Stat the opened file, not the path, so that inode, mtime and content belong to the same instance.
-    const stats = await handle.stat({ bigint: true });
-    const raw = await handle.readFile('utf8');
+    const stats = fstatSync(fd, { bigint: true });
+    const raw = readFileSync(fd, 'utf8');
     const key = `${stats.dev}-${stats.ino}-${stats.mtimeNs}-${contentHash(raw)}`;
     return { key, mtimeMs: Number(stats.mtimeMs), holder: parseHolder(raw) };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -183,9 +183,9 @@ function parseHolder(raw: string): Holder | undefined {
   return undefined;
 }
 
-async function unlinkIfPresent(file: string): Promise<void> {
+function unlinkIfPresent(file: string): void {
   try {
-    await unlink(file);
+    unlinkSync(file);
   } catch (err) {
     if (code(err) !== 'ENOENT') throw err;
   }
