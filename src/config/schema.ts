@@ -16,9 +16,41 @@ export const hipchatNotifierSchema = z.object({
   insecure: z.optional(z.boolean()),
 });
 
+export const TIME_UNITS = ['NANOSECONDS', 'MICROSECONDS', 'MILLISECONDS', 'SECONDS', 'MINUTES', 'HOURS', 'DAYS'] as const;
+export type TimeUnit = (typeof TIME_UNITS)[number];
+
+const percentage = z.number().check(z.gte(0), z.lte(100));
+
+/** One health checker (healthcheck-configure-service, …-threshold), keyed by its service name. */
+export const checkerSchema = z.object({
+  enabled: z.boolean(),
+  /** Run every `time` `unit`, first run at once. */
+  time: z.int().check(z.gte(1)),
+  unit: z.enum(TIME_UNITS),
+  /** Short name in messages, e.g. CPUC. */
+  checkerName: z.string().check(z.minLength(1)),
+  /** Percentage checkers only; absent means Payara's defaults (80 / 50 / 0). */
+  thresholds: z.optional(z.object({ critical: percentage, warning: percentage, good: percentage })),
+});
+
+/** The health check service (healthcheck-configure and friends). */
+export const healthcheckSchema = z.object({
+  enabled: z.boolean(),
+  historicalTraceEnabled: z.boolean(),
+  historicalTraceStoreSize: z.int().check(z.gte(1)),
+  /** healthcheck-hipchat-notifier-configure: whether results go to the HipChat notifier. */
+  hipchatNotifier: z.object({ enabled: z.boolean(), noisy: z.boolean() }),
+  checkers: z.record(z.string(), checkerSchema),
+});
+
+/** The notification service (notification-configure). */
+export const notificationServiceSchema = z.object({ enabled: z.boolean() });
+
 // Loose objects keep keys this version does not know, so rewriting a file never drops them.
 const targetSchema = z.looseObject({
   hipchat: z.optional(hipchatNotifierSchema),
+  notification: z.optional(notificationServiceSchema),
+  healthcheck: z.optional(healthcheckSchema),
 });
 
 export const configSchema = z.looseObject({
@@ -27,6 +59,9 @@ export const configSchema = z.looseObject({
 });
 
 export type HipChatNotifierConfig = z.infer<typeof hipchatNotifierSchema>;
+export type CheckerConfig = z.infer<typeof checkerSchema>;
+export type HealthcheckConfig = z.infer<typeof healthcheckSchema>;
+export type NotificationServiceConfig = z.infer<typeof notificationServiceSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ConfigDocument = z.infer<typeof configSchema>;
 

@@ -122,9 +122,9 @@ describe('notification-hipchat-configure', () => {
 
   it('keeps keys a newer notifier wrote into a target', async () => {
     mkdirSync(dirname(sandbox.configPath), { recursive: true });
-    writeFileSync(sandbox.configPath, JSON.stringify({ version: 1, targets: { server: { healthcheck: { enabled: true } } }, note: 'kept' }));
+    writeFileSync(sandbox.configPath, JSON.stringify({ version: 1, targets: { server: { futureSection: { enabled: true } } }, note: 'kept' }));
     await configure('--enabled', '--roomName=a', `--token=${TOKEN}`);
-    expect(storedConfig()).toMatchObject({ note: 'kept', targets: { server: { healthcheck: { enabled: true }, hipchat: { roomName: 'a' } } } });
+    expect(storedConfig()).toMatchObject({ note: 'kept', targets: { server: { futureSection: { enabled: true }, hipchat: { roomName: 'a' } } } });
   });
 });
 
