@@ -31,6 +31,10 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Where proxy variables are read. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Ends the waits (rate limit, backoff) at once, rejecting with signal.reason. A request already
+   * sent is let finish (bounded by the timeout), so that what was delivered is known.
+   */
   signal?: AbortSignal;
   /** Told before every wait: what it waits for and how long. */
   onWait?: (waitMs: number, reason: WaitReason) => void;
@@ -149,9 +153,11 @@ export class NotificationSender {
     for (;;) {
       // The limiter sleeps by itself; onWait only keeps the account and enforces the cap.
       await this.limiter.acquire({ signal, onWait: (ms, reason) => account(ms, reason as WaitReason, LIMIT_CAUSES[reason] ?? reason) });
+      // Stopped while waiting for the limiter's last answer: send nothing more.
+      signal?.throwIfAborted();
       attempts++;
       try {
-        const outcome = await this.client.sendRoomNotification(this.target.roomName, notification, signal);
+        const outcome = await this.client.sendRoomNotification(this.target.roomName, notification);
         await this.limiter.observe(outcome.headers);
         return { attempts, waitedMs };
       } catch (error) {
