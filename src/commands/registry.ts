@@ -29,4 +29,14 @@ export const commands: CommandEntry[] = [
     summary: 'Send a notification (--message, operands or stdin; many with --ndjson)',
     load: () => import('./send-hipchat-notification.js'),
   },
+  {
+    name: 'start-notification-service',
+    summary: 'Run the health checks and send their results to HipChat (foreground, or --detach)',
+    load: () => import('./start-notification-service.js'),
+  },
+  {
+    name: 'stop-notification-service',
+    summary: 'Stop the notification service of a target',
+    load: () => import('./stop-notification-service.js'),
+  },
 ];

@@ -42,6 +42,8 @@ export interface HipChatServerOptions {
   tokenLimit?: WindowLimit;
   floodLimit?: WindowLimit;
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Listen on this port (one a previous server got from the OS, to bring "HipChat" back after an outage); default: any free port. */
+  port?: number;
 }
 
 export interface HipChatTestServer {
@@ -367,7 +369,7 @@ export async function startHipChatServer(options: HipChatServerOptions = {}): Pr
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 

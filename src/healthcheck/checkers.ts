@@ -1,0 +1,116 @@
+// The health checks notifier runs itself, and how a measured percentage becomes a status and a
+// notification level (shared/reference/payara-healthcheck.md, "Runtime").
+import { readFileSync } from 'node:fs';
+import { cpus, freemem, totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
+import type { Thresholds } from './catalog.js';
+
+export type HealthStatus = 'CRITICAL' | 'WARNING' | 'GOOD' | 'FINE' | 'CHECK_ERROR';
+export type Level = 'SEVERE' | 'WARNING' | 'INFO' | 'FINE';
+
+export interface CheckResult {
+  status: HealthStatus;
+  /** What was measured, in Payara's words, e.g. 'CPU%: 12.34, Time CPU used: 1 seconds 234 milliseconds'. */
+  message: string;
+}
+
+/** Measures once; called at the checker's fixed rate. Keeps what it needs between runs. */
+export type Checker = () => CheckResult;
+
+export const LEVEL_OF_STATUS: Record<HealthStatus, Level> = {
+  CRITICAL: 'SEVERE',
+  CHECK_ERROR: 'SEVERE',
+  WARNING: 'WARNING',
+  GOOD: 'INFO',
+  FINE: 'FINE',
+};
+
+export function statusOf(percentage: number, thresholds: Thresholds): HealthStatus {
+  if (percentage > thresholds.critical) return 'CRITICAL';
+  if (percentage > thresholds.warning) return 'WARNING';
+  if (percentage >= thresholds.good) return 'GOOD';
+  return 'FINE';
+}
+
+function formatMilliseconds(ms: number): string {
+  const whole = Math.round(ms);
+  return `${Math.floor(whole / 1000)} seconds ${whole % 1000} milliseconds`;
+}
+
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const sum = times.user + times.nice + times.sys + times.irq + times.idle;
+    total += sum;
+    busy += sum - times.idle;
+  }
+  return { busy, total };
+}
+
+/**
+ * The machine's CPU use over the interval since the previous run (since boot for the first run), and
+ * the CPU time that took, summed over all cores.
+ */
+export function cpuChecker(thresholds: Thresholds, readTimes = cpuTimes): Checker {
+  let previous = { busy: 0, total: 0 };
+  return () => {
+    const current = readTimes();
+    const busy = current.busy - previous.busy;
+    const total = current.total - previous.total;
+    previous = current;
+    const percentage = total > 0 ? (busy / total) * 100 : 0;
+    return { status: statusOf(percentage, thresholds), message: `CPU%: ${percentage.toFixed(2)}, Time CPU used: ${formatMilliseconds(busy)}` };
+  };
+}
+
+/** Total and available physical memory in bytes: /proc/meminfo's MemAvailable where there is one. */
+function memoryNumbers(): { total: number; available: number } {
+  try {
+    const meminfo = readFileSync('/proc/meminfo', 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1]) * 1024;
+    const total = field('MemTotal');
+    const available = field('MemAvailable');
+    if (Number.isFinite(total) && Number.isFinite(available)) return { total, available };
+  } catch {
+    // not Linux
+  }
+  return { total: totalmem(), available: freemem() };
+}
+
+/** Physical memory used = total − available (Payara 5's fix of 4.x's inverted figure). */
+export function machineMemoryChecker(thresholds: Thresholds, readMemory = memoryNumbers): Checker {
+  return () => {
+    const { total, available } = readMemory();
+    const used = total - available;
+    const percentage = total > 0 ? (used / total) * 100 : 0;
+    return {
+      status: statusOf(percentage, thresholds),
+      message: `Physical Memory Used: ${(used / GIB).toFixed(2)} Gb - Total Physical Memory: ${(total / GIB).toFixed(2)} Gb - Memory Used%: ${percentage.toFixed(2)}%`,
+    };
+  };
+}
+
+/** The service's own JavaScript heap: used of the most V8 will grow it to. */
+export function heapChecker(thresholds: Thresholds, readHeap = getHeapStatistics): Checker {
+  const initial = readHeap().total_heap_size;
+  return () => {
+    const heap = readHeap();
+    const percentage = (heap.used_heap_size / heap.heap_size_limit) * 100;
+    const mb = (bytes: number) => `${Math.round(bytes / MIB)} Mb`;
+    return {
+      status: statusOf(percentage, thresholds),
+      message: `heap: init: ${mb(initial)}, used: ${mb(heap.used_heap_size)}, committed: ${mb(heap.total_heap_size)}, max.: ${mb(heap.heap_size_limit)}, heap%: ${Math.round(percentage)}%`,
+    };
+  };
+}
+
+/** The checkers notifier provides, by Payara service name. */
+export const CHECKER_FACTORIES: Record<string, (thresholds: Thresholds) => Checker> = {
+  'healthcheck-cpu': (thresholds) => cpuChecker(thresholds),
+  'healthcheck-machinemem': (thresholds) => machineMemoryChecker(thresholds),
+  'healthcheck-heap': (thresholds) => heapChecker(thresholds),
+};

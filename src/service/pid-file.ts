@@ -1,0 +1,71 @@
+// The pid file of a target's running notification service: it refuses a second service for the same
+// target, and tells stop-notification-service which process to stop.
+import { openSync, readFileSync, unlinkSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isProcessAlive } from '../fsutil/atomic-write.js';
+import { ConfigError } from '../errors.js';
+
+export interface RunningService {
+  pid: number;
+  startedAt: string;
+}
+
+function readPidFile(path: string): RunningService | undefined {
+  try {
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunningService>;
+    return typeof data.pid === 'number' && typeof data.startedAt === 'string' ? { pid: data.pid, startedAt: data.startedAt } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is this pid still a notifier service, not a process that later got the same pid? (Linux can tell.) */
+function stillOurs(pid: number): boolean {
+  if (!isProcessAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-notification-service');
+  } catch {
+    return true; // no /proc: trust the pid
+  }
+}
+
+/** The service the pid file names, if it still runs; a stale pid file is removed. */
+export function runningService(path: string): RunningService | undefined {
+  const service = readPidFile(path);
+  if (service && stillOurs(service.pid)) return service;
+  try {
+    unlinkSync(path);
+  } catch {
+    // none, or another process removed it
+  }
+  return undefined;
+}
+
+/** Claims the pid file for this process; ConfigError naming the running service when one runs. */
+export function claimPidFile(path: string, target: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  for (;;) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const running = runningService(path);
+      if (running) throw new ConfigError(`A notification service for target ${target} is already running (pid ${running.pid}, since ${running.startedAt})`);
+      continue; // the stale file is gone: claim it
+    }
+    writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
+    closeSync(fd);
+    return;
+  }
+}
+
+/** Removes the pid file if it is this process's. */
+export function releasePidFile(path: string): void {
+  if (readPidFile(path)?.pid !== process.pid) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
