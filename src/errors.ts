@@ -20,6 +20,8 @@ export class HipChatError extends Error {
   readonly hipchatMessage: string | undefined;
   /** True for 429, 5xx, timeouts and connection errors: sending again later may succeed. */
   readonly retryable: boolean;
+  /** The request certainly never reached HipChat (connection refused, unknown host): it used none of its limits. */
+  readonly neverSent: boolean;
   /** For a 429: when (epoch ms) the server said its window refills, if it said. */
   readonly resetAt: number | undefined;
   /** The answer's response headers (names lower-case), so the rate limiter can read X-Ratelimit-* on errors. */
@@ -33,9 +35,11 @@ export class HipChatError extends Error {
       retryable: boolean;
       resetAt?: number;
       headers?: Record<string, string | string[] | undefined>;
+      neverSent?: boolean;
     },
   ) {
     super(message);
+    this.neverSent = details.neverSent ?? false;
     this.status = details.status;
     this.hipchatMessage = details.hipchatMessage;
     this.retryable = details.retryable;

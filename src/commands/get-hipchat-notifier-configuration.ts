@@ -2,10 +2,9 @@
 import { booleanOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
 import { formatColumns } from '../asadmin/table.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
-import { readConfig } from '../config/store.js';
-import { ConfigError } from '../errors.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { DEFAULT_TARGET, jsonOption, targetName, targetOption } from './common-options.js';
+import { jsonOption, targetOption } from './common-options.js';
+import { readTarget } from './target-section.js';
 
 export const spec: CommandSpec = {
   name: 'get-hipchat-notifier-configuration',
@@ -40,10 +39,7 @@ function asJson(target: string, notifier: HipChatNotifierConfig | undefined, tok
 }
 
 export async function run(context: CommandContext, args: ParsedArgs): Promise<CommandOutcome> {
-  const target = targetName(args);
-  const config = await readConfig(context.configPath);
-  const section = config?.targets[target];
-  if (!section && target !== DEFAULT_TARGET) throw new ConfigError(`No such config named: ${target}`);
+  const { target, section } = await readTarget(context, args);
 
   const notifier = section?.hipchat;
   const token = notifier && (booleanOption(args, 'maskToken') ? maskToken(notifier.token) : notifier.token);

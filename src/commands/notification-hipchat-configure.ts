@@ -7,8 +7,10 @@ import type { HipChatNotifierConfig } from '../config/schema.js';
 import { updateConfig } from '../config/store.js';
 import { checkApiUrl, DEFAULT_API_URL, DEFAULT_RATE_LIMIT, parseRateLimit, roomNameProblem } from '../config/values.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { ensureHealthcheck } from '../healthcheck/catalog.js';
 import type { CommandContext } from './command.js';
 import { targetName, targetOption } from './common-options.js';
+import { applyDynamic, dynamicOption } from './target-section.js';
 import { readGivenToken, tokenOptions } from './token-input.js';
 
 export const spec: CommandSpec = {
@@ -19,7 +21,7 @@ export const spec: CommandSpec = {
     { name: 'enabled', type: 'boolean', required: true, description: 'whether notifications are sent' },
     { name: 'roomName', type: 'string', required: true, valueName: 'ROOM', description: 'HipChat room name or id (1-100 characters)' },
     ...tokenOptions(true),
-    { name: 'dynamic', type: 'boolean', defaultValue: false, description: 'apply the change to a running notification service at once' },
+    dynamicOption,
     targetOption,
     { name: 'noisy', type: 'boolean', defaultValue: true, description: 'also send FINE-level health-check results' },
     { name: 'apiUrl', type: 'string', valueName: 'URL', defaultValue: DEFAULT_API_URL, description: 'HipChat base URL (HipChat Server / Data Center)' },
@@ -104,7 +106,10 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     if (keptCaFile) next.caFile = keptCaFile;
     if (booleanOption(args, 'insecure') ?? stored?.insecure) next.insecure = true;
     section.hipchat = next;
+    // As in Payara, the first configure of a target also sends its health-check results to HipChat.
+    if (!stored) ensureHealthcheck(section).hipchatNotifier.enabled = true;
   });
+  applyDynamic(context, args, target);
   if (config.targets[target]?.hipchat?.insecure) {
     context.warn('TLS certificate verification is off for this target (--insecure): anyone on the path can read the token');
   }

@@ -39,4 +39,44 @@ export const commands: CommandEntry[] = [
     summary: 'Stop the notification service of a target',
     load: () => import('./stop-notification-service.js'),
   },
+  {
+    name: 'notification-configure',
+    summary: 'Switch the notification service of a target on or off',
+    load: () => import('./notification-configure.js'),
+  },
+  {
+    name: 'get-notification-configuration',
+    summary: 'Print the notification service configuration of a target',
+    load: () => import('./get-notification-configuration.js'),
+  },
+  {
+    name: 'healthcheck-configure',
+    summary: 'Switch the health check service of a target on or off',
+    load: () => import('./healthcheck-configure.js'),
+  },
+  {
+    name: 'healthcheck-configure-service',
+    summary: 'Configure one health checker (on/off, how often, its name)',
+    load: () => import('./healthcheck-configure-service.js'),
+  },
+  {
+    name: 'healthcheck-configure-service-threshold',
+    summary: 'Set the thresholds of a percentage health checker',
+    load: () => import('./healthcheck-configure-service-threshold.js'),
+  },
+  {
+    name: 'healthcheck-hipchat-notifier-configure',
+    summary: 'Choose whether health check results go to HipChat',
+    load: () => import('./healthcheck-hipchat-notifier-configure.js'),
+  },
+  {
+    name: 'get-healthcheck-configuration',
+    summary: 'Print the health check configuration of a target',
+    load: () => import('./get-healthcheck-configuration.js'),
+  },
+  {
+    name: 'healthcheck-list-services',
+    summary: 'List the health check services',
+    load: () => import('./healthcheck-list-services.js'),
+  },
 ];

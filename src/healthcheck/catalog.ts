@@ -22,9 +22,9 @@ export interface Thresholds {
 
 // In Payara's order (healthcheck-list-services lists them so).
 export const HEALTH_CHECK_SERVICES: readonly HealthCheckService[] = [
-  { name: 'healthcheck-cpu', defaultCheckerName: 'CPUC', description: 'CPU time used by the process, as a percentage of the time elapsed', percentage: true, provided: true },
+  { name: 'healthcheck-cpu', defaultCheckerName: 'CPUC', description: "The machine's CPU use since the last check, as a percentage", percentage: true, provided: true },
   { name: 'healthcheck-machinemem', defaultCheckerName: 'MEMM', description: 'Physical memory used on the machine, as a percentage', percentage: true, provided: true },
-  { name: 'healthcheck-heap', defaultCheckerName: 'HEAP', description: 'Heap used by the process, as a percentage of its limit', percentage: true, provided: true },
+  { name: 'healthcheck-heap', defaultCheckerName: 'HEAP', description: "The notification service's own heap used, as a percentage of its limit", percentage: true, provided: true },
   { name: 'healthcheck-gc', defaultCheckerName: 'GBGC', description: 'Garbage collections since the last check', percentage: false, provided: false },
   { name: 'healthcheck-threads', defaultCheckerName: 'HOGT', description: 'Threads hogging the CPU', percentage: false, provided: false },
   { name: 'healthcheck-stuck', defaultCheckerName: 'STUCK', description: 'Requests running longer than a threshold', percentage: false, provided: false },
@@ -80,7 +80,7 @@ export function thresholdsOf(service: HealthCheckService | undefined, checker: C
   return checker.thresholds ?? { ...DEFAULT_THRESHOLDS };
 }
 
-/** Why the thresholds make no sense, or undefined: a value must reach critical before warning before good. */
+/** Why the thresholds make no sense (critical below warning, or warning below good), or undefined. */
 export function thresholdsProblem({ critical, warning, good }: Thresholds): string | undefined {
   if (critical >= warning && warning >= good) return undefined;
   return `Invalid thresholds: critical ${critical}, warning ${warning}, good ${good}; they must satisfy critical >= warning >= good`;

@@ -54,6 +54,9 @@ const NETWORK_ERRORS = new Set([
   'ECONNABORTED',
 ]);
 
+// Of those, the ones where no connection was made at all, so no request reached HipChat.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+
 // OpenSSL/Node verification failures, in words a user can act on.
 const CERTIFICATE_PROBLEMS: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'it is not signed by a trusted CA',
@@ -212,7 +215,7 @@ export class HipChatClient {
       });
     }
     if (code !== undefined && NETWORK_ERRORS.has(code)) {
-      return new HipChatError(`Cannot reach HipChat at ${host}: ${code}${via}`, { retryable: true });
+      return new HipChatError(`Cannot reach HipChat at ${host}: ${code}${via}`, { retryable: true, neverSent: NOT_CONNECTED.has(code) });
     }
     const problem = code === undefined ? undefined : CERTIFICATE_PROBLEMS[code];
     if (problem !== undefined) {

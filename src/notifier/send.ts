@@ -163,6 +163,8 @@ export class NotificationSender {
       } catch (error) {
         if (!(error instanceof HipChatError)) throw error;
         if (error.headers) await this.limiter.observe(error.headers);
+        // A request that never left (HipChat down, unknown host) must not use up the shared limit.
+        if (error.neverSent) await this.limiter.release();
         if (!error.retryable) throw error;
         if (error.status === 429) {
           // With reset headers the limiter now blocks until the reset; without, back off.

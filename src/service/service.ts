@@ -56,7 +56,7 @@ interface ScheduledChecker {
 /** What the stored configuration asks for. */
 interface Plan {
   hipchat: HipChatNotifierConfig | undefined;
-  /** Why nothing is sent, when something in the chain is off. */
+  /** Why nothing is sent, when something in the chain is off (spooled notifications wait then). */
   disabled: string[];
   checkers: ScheduledChecker[];
   noisy: boolean;
@@ -83,7 +83,6 @@ function planOf(section: TargetConfig | undefined, log: ServiceOptions['log']): 
     // Every checker notifier provides is a percentage checker: it has thresholds.
     checkers.push({ serviceName, checkerName: checker.checkerName, periodMs, thresholds: thresholdsOf(findService(serviceName), checker)! });
   }
-  if (checkers.length === 0) disabled.push('no health checker is enabled (healthcheck-configure-service --enabled)');
   return { hipchat, disabled, checkers, noisy: Boolean(hipchat?.noisy && healthcheck?.hipchatNotifier.noisy) };
 }
 
@@ -158,6 +157,8 @@ export class NotificationService {
     this.plan = planOf(section, this.options.log);
     if (this.plan.disabled.length > 0) {
       this.options.log('INFO', `configuration applied; nothing will be sent: ${this.plan.disabled.join('; ')}`);
+    } else if (this.plan.checkers.length === 0) {
+      this.options.log('INFO', 'configuration applied; no health checker is enabled (healthcheck-configure-service --enabled): nothing new to send');
     } else {
       const summary = this.plan.checkers.map((checker) => `${checker.serviceName} every ${checker.periodMs} ms`).join(', ');
       this.options.log('INFO', `configuration applied; running ${summary}`);

@@ -1,5 +1,5 @@
 // notification-hipchat-configure and get-hipchat-notifier-configuration, end to end through the built CLI.
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -46,6 +46,8 @@ describe('notification-hipchat-configure', () => {
             apiUrl: 'https://api.hipchat.com',
             rateLimit: '30/60s',
           },
+          // The first configure of a target switches the health check's HipChat notifier on, as Payara did.
+          healthcheck: { enabled: false, historicalTraceEnabled: false, historicalTraceStoreSize: 20, hipchatNotifier: { enabled: true, noisy: true }, checkers: {} },
         },
       },
     });

@@ -175,7 +175,7 @@ function validateNotification(body: unknown): HttpAnswer | undefined {
     return errorAnswer(400, 'Request body must be a JSON object', { validation: 'type', expected_type: 'object' });
   }
   const fields = body as Record<string, unknown>;
-  const { message, message_format, color, notify, from, attach_to, card } = fields;
+  const { message, message_format, color, notify, card } = fields;
   if (message === undefined) {
     return errorAnswer(400, "Required field 'message' is missing", { field: 'message', validation: 'required' });
   }
