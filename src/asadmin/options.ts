@@ -123,7 +123,8 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   }
 
   if (!spec.operands && operands.length > 0 && !help) {
-    throw new UsageError(`Command ${spec.name} takes no operands, got: ${operands[0]}`);
+    // The operand is not quoted: after a mistyped `--token= SECRET` it would be the token.
+    throw new UsageError(`Command ${spec.name} takes no operands, but ${operands.length} ${operands.length === 1 ? 'was' : 'were'} given`);
   }
   return { options, operands, help };
 }

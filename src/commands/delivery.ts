@@ -4,7 +4,6 @@ import { stringOption, type OptionSpec, type ParsedArgs } from '../asadmin/optio
 import { resolveStateDir } from '../config/paths.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
 import { readConfig } from '../config/store.js';
-import { parseRateLimit } from '../config/values.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { NotificationSender, NotifierTarget, WaitReason } from '../notifier/send.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
@@ -34,23 +33,14 @@ export function missingConfigError(target: string): ConfigError {
   return new ConfigError(`No HipChat notifier is configured for target ${target}: run notifier notification-hipchat-configure first`);
 }
 
-export function notifierTarget(config: Pick<HipChatNotifierConfig, 'apiUrl' | 'roomName' | 'token' | 'rateLimit' | 'caFile' | 'insecure'>): NotifierTarget {
-  return {
-    apiUrl: config.apiUrl,
-    roomName: config.roomName,
-    token: config.token,
-    // The schema has already checked the stored text.
-    rate: parseRateLimit(config.rateLimit)!,
-    ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
-    ...(config.insecure ? { insecure: true } : {}),
-  };
-}
+/** setTimeout's longest delay (about 24.8 days): Node turns a longer one into 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function durationOption(args: ParsedArgs, name: string, fallback: number): number {
   const text = stringOption(args, name);
   if (text === undefined) return fallback;
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UsageError(`Invalid --${name}: ${text} (expected a duration such as 30s, 5m or 500ms)`);
+  if (ms === undefined || ms <= 0 || ms > MAX_TIMER_MS) throw new UsageError(`Invalid --${name}: ${text} (expected a duration such as 30s, 5m or 500ms)`);
   return ms;
 }
 
@@ -59,6 +49,17 @@ function retriesOption(args: ParsedArgs): number {
   if (text === undefined) return 3;
   if (!/^\d+$/.test(text) || Number(text) > 100) throw new UsageError(`Invalid --retries: ${text} (expected a whole number from 0 to 100)`);
   return Number(text);
+}
+
+export interface DeliverySettings {
+  retries: number;
+  maxWaitMs: number;
+  timeoutMs: number;
+}
+
+/** --retries, --maxWait and --timeout, checked: called before anything else, so that a bad value is exit 2 whatever the configuration. */
+export function deliverySettings(args: ParsedArgs): DeliverySettings {
+  return { retries: retriesOption(args), maxWaitMs: durationOption(args, 'maxWait', 5 * 60_000), timeoutMs: durationOption(args, 'timeout', 10_000) };
 }
 
 export interface Delivery {
@@ -71,19 +72,14 @@ export interface Delivery {
  * A sender for the target, loading axios only now. A terminal is shown what a wait of more than a
  * second is for; scripts see nothing.
  */
-export async function openDelivery(context: CommandContext, args: ParsedArgs, target: NotifierTarget, signal?: AbortSignal): Promise<Delivery> {
-  const retries = retriesOption(args);
-  const maxWaitMs = durationOption(args, 'maxWait', 5 * 60_000);
-  const timeoutMs = durationOption(args, 'timeout', 10_000);
+export async function openDelivery(context: CommandContext, settings: DeliverySettings, target: NotifierTarget, signal?: AbortSignal): Promise<Delivery> {
   if (target.insecure) context.warn('TLS certificate verification is off for this target (--insecure)');
   const { isatty } = await import('node:tty');
   const status = createStatusLine(context.writeStderr, isatty(2));
   const { NotificationSender } = await import('../notifier/send.js');
   const sender = new NotificationSender(target, {
     stateDir: resolveStateDir(context.env),
-    retries,
-    maxWaitMs,
-    timeoutMs,
+    ...settings,
     env: context.env,
     signal,
     onWait: (ms, reason) => {

@@ -1,13 +1,12 @@
 // send-hipchat-notification --ndjson: one notification per stdin line, streamed (stdin is never held
 // whole), sent in order through one sender; a bad line is reported and skipped.
-import { createInterface } from 'node:readline';
-import type { ParsedArgs } from '../asadmin/options.js';
 import { HipChatError, InterruptedError, PartialFailureError, UsageError } from '../errors.js';
 import type { NotifierTarget } from '../notifier/send.js';
 import type { RoomNotification } from '../notifier/types.js';
 import type { CommandContext, CommandOutcome } from './command.js';
-import { openDelivery } from './delivery.js';
+import { openDelivery, type DeliverySettings } from './delivery.js';
 import { buildNotification, checkedColor, checkedFormat, checkedFrom, checkedMessage, type NotificationDefaults } from './notification-input.js';
+import { readLines } from './stdin.js';
 
 const FIELDS = new Set(['message', 'color', 'messageFormat', 'notify', 'from']);
 const PROGRESS_INTERVAL_MS = 100;
@@ -52,7 +51,7 @@ interface LineFailure {
 
 export async function sendNdjson(
   context: CommandContext,
-  args: ParsedArgs,
+  settings: DeliverySettings,
   target: NotifierTarget,
   defaults: NotificationDefaults,
   mode: { json: boolean; dryRun: boolean },
@@ -60,7 +59,7 @@ export async function sendNdjson(
   const abort = new AbortController();
   const onInterrupt = () => abort.abort(new InterruptedError('Interrupted'));
   process.once('SIGINT', onInterrupt);
-  const delivery = await openDelivery(context, args, target, abort.signal);
+  const delivery = await openDelivery(context, settings, target, abort.signal);
   const { truncateMessage } = await import('../notifier/send.js');
   const failures: LineFailure[] = [];
   let sent = 0;
@@ -74,10 +73,13 @@ export async function sendNdjson(
     context.report(`line ${line}: ${error}`);
   };
 
-  const lines = createInterface({ input: context.stdin, crlfDelay: Infinity });
   try {
-    for await (const text of lines) {
+    for await (const text of readLines(context.stdin)) {
       lineNumber++;
+      if (text === undefined) {
+        fail(lineNumber, 'not valid UTF-8');
+        continue;
+      }
       if (text.trim() === '') continue;
       let notification: RoomNotification;
       try {
@@ -114,7 +116,6 @@ export async function sendNdjson(
       }
     }
   } finally {
-    lines.close();
     process.removeListener('SIGINT', onInterrupt);
     delivery.close();
   }

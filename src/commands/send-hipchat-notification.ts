@@ -4,7 +4,8 @@ import { InterruptedError, UsageError } from '../errors.js';
 import { COLORS, MAX_FROM_LENGTH, MAX_MESSAGE_LENGTH } from '../notifier/types.js';
 import type { CommandContext, CommandOutcome } from './command.js';
 import { jsonOption, targetName, targetOption } from './common-options.js';
-import { deliveryOptions, loadNotifierConfig, missingConfigError, notifierTarget, openDelivery } from './delivery.js';
+import { notifierTarget } from '../config/notifier-target.js';
+import { deliveryOptions, deliverySettings, loadNotifierConfig, missingConfigError, openDelivery } from './delivery.js';
 import { sendNdjson } from './ndjson.js';
 import { buildNotification, checkedColor, checkedFormat, checkedFrom, checkedMessage, type NotificationDefaults } from './notification-input.js';
 import { readPrefix } from './stdin.js';
@@ -41,10 +42,15 @@ export const spec: CommandSpec = {
   ],
 };
 
-async function messageText(context: CommandContext, args: ParsedArgs): Promise<string> {
+/** The message given on the command line (--message, else the operands), checked; undefined when none is. */
+function givenMessage(args: ParsedArgs): string | undefined {
   const option = stringOption(args, 'message');
   if (option !== undefined) return checkedMessage(option, '--message');
   if (args.operands.length > 0) return checkedMessage(args.operands.join(' '), 'the operands');
+  return undefined;
+}
+
+async function stdinMessage(context: CommandContext): Promise<string> {
   if (context.stdin.isTTY) throw new UsageError('No message: give --message TEXT, the message as operands, or pipe it on stdin');
   // A UTF-8 character is at most 4 bytes: this prefix holds more than can be sent.
   const { bytes, complete } = await readPrefix(context.stdin, 4 * MAX_MESSAGE_LENGTH + 4);
@@ -72,6 +78,10 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<Co
     notify: booleanOption(args, 'notify') ?? false,
     from: checkedFrom(stringOption(args, 'from'), '--from'),
   };
+  // Checked before the configuration is read: a bad command line is exit 2 whether or not the notifier
+  // is configured or enabled, so a job does not start failing the day it is switched on.
+  const given = givenMessage(args);
+  const settings = deliverySettings(args);
 
   const config = await loadNotifierConfig(context, target);
   if (!config) throw missingConfigError(target);
@@ -82,17 +92,17 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<Co
     return { quiet: json };
   }
 
-  if (ndjson) return sendNdjson(context, args, notifierTarget(config), defaults, { json, dryRun });
+  if (ndjson) return sendNdjson(context, settings, notifierTarget(config), defaults, { json, dryRun });
 
   const { truncateMessage } = await import('../notifier/send.js');
-  const { message, truncated } = truncateMessage(await messageText(context, args));
+  const { message, truncated } = truncateMessage(given ?? (await stdinMessage(context)));
   if (truncated) context.warn('The message is longer than 10000 characters: it was cut to 10000, ending in "…"');
   const notification = buildNotification(message, defaults);
 
   const abort = new AbortController();
   const onInterrupt = () => abort.abort(new InterruptedError('Interrupted: nothing was sent'));
   process.once('SIGINT', onInterrupt);
-  const delivery = await openDelivery(context, args, notifierTarget(config), abort.signal);
+  const delivery = await openDelivery(context, settings, notifierTarget(config), abort.signal);
   try {
     if (dryRun) {
       context.print(JSON.stringify(delivery.sender.describe(notification), null, 2));

@@ -5,7 +5,8 @@ import { DEFAULT_API_URL, DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/
 import { ConfigError, UsageError } from '../errors.js';
 import type { CommandContext } from './command.js';
 import { targetName, targetOption } from './common-options.js';
-import { deliveryOptions, loadNotifierConfig, notifierTarget, openDelivery } from './delivery.js';
+import { notifierTarget } from '../config/notifier-target.js';
+import { deliveryOptions, deliverySettings, loadNotifierConfig, openDelivery } from './delivery.js';
 import { buildNotification } from './notification-input.js';
 import { readGivenToken, tokenOptions } from './token-input.js';
 
@@ -25,6 +26,7 @@ export const TEST_MESSAGE = 'Hipchat notifier test';
 
 export async function run(context: CommandContext, args: ParsedArgs): Promise<void> {
   const target = targetName(args);
+  const settings = deliverySettings(args);
   const roomName = stringOption(args, 'roomName') || undefined;
   const roomProblem = roomName === undefined ? undefined : roomNameProblem(roomName);
   if (roomProblem) throw new UsageError(roomProblem);
@@ -44,7 +46,7 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     throw new ConfigError(`No HipChat notifier is configured for target ${target}: give --roomName and --token, or run notifier notification-hipchat-configure first`);
   }
 
-  const delivery = await openDelivery(context, args, notifierTarget({ ...merged, roomName: merged.roomName, token: merged.token }));
+  const delivery = await openDelivery(context, settings, notifierTarget({ ...merged, roomName: merged.roomName, token: merged.token }));
   try {
     await delivery.sender.send(buildNotification(`${TEST_SUBJECT}\n${TEST_MESSAGE}`, { color: 'green', messageFormat: 'text', notify: false }));
   } finally {

@@ -38,7 +38,11 @@ export async function readGivenToken(args: ParsedArgs, env: NodeJS.ProcessEnv, s
   if (flag !== undefined && file !== undefined) throw new UsageError('Give the token with --token or --tokenFile, not both');
 
   let token: string | undefined;
-  if (flag === '-') token = firstLine(await readAll(stdin()));
+  if (flag === '-') {
+    token = firstLine(await readAll(stdin()));
+    // Unlike --token=, an empty stdin is a mistake (a secret that did not arrive), not "keep the stored one".
+    if (token === '') throw new UsageError('No token on stdin (--token=-)');
+  }
   else if (flag !== undefined) token = flag;
   else if (file !== undefined) {
     try {

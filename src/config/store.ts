@@ -57,7 +57,10 @@ function parseDocument(path: string, text: string): ConfigDocument {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`Config file ${path} is not valid JSON (${(error as Error).message})`);
+    // V8 quotes the text around the mistake ('Unexpected token 'e', ..."token": abc123"... is not valid JSON'),
+    // which may be part of the token: keep only the reason.
+    const reason = (error as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
+    throw new ConfigError(`Config file ${path} is not valid JSON (${reason})`);
   }
   const version = (data as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > CONFIG_VERSION) {

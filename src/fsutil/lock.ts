@@ -21,6 +21,12 @@ export interface LockOptions {
 
 /** A lock (or break marker) older than this is stale even if its holder seems alive (other host, reused pid). */
 const STALE_MS = 30_000;
+/**
+ * A lock (or marker) that names no holder this long after it was made was left by a creator kill -9'd between
+ * creating and writing it, two calls made back to back. Waiting STALE_MS for it would fail every configure and
+ * every send (they give up after 10 s) for half a minute.
+ */
+const UNWRITTEN_STALE_MS = 2_000;
 const FIRST_POLL_MS = 2;
 const MAX_POLL_MS = 25;
 
@@ -112,9 +118,11 @@ function release(lockPath: string, content: string): void {
 }
 
 function isStale(snapshot: Snapshot): boolean {
-  if (Date.now() - snapshot.mtimeMs > STALE_MS) return true;
+  const age = Date.now() - snapshot.mtimeMs;
+  if (age > STALE_MS) return true;
   const holder = snapshot.holder;
-  return holder !== undefined && holder.hostname === hostname() && !isProcessAlive(holder.pid);
+  if (holder === undefined) return age > UNWRITTEN_STALE_MS;
+  return holder.hostname === hostname() && !isProcessAlive(holder.pid);
 }
 
 /** Creates file with content, failing (false) if it exists. */

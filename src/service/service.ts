@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { HipChatError, RateLimitError } from '../errors.js';
 import { readConfig } from '../config/store.js';
 import type { HipChatNotifierConfig, TargetConfig, TimeUnit } from '../config/schema.js';
-import { parseRateLimit } from '../config/values.js';
+import { notifierTarget } from '../config/notifier-target.js';
 import { findService, thresholdsOf, type Thresholds } from '../healthcheck/catalog.js';
 import { CHECKER_FACTORIES, LEVEL_OF_STATUS, type Checker, type Level } from '../healthcheck/checkers.js';
-import { abortableSleep, NotificationSender, type NotifierTarget } from '../notifier/send.js';
+import { abortableSleep, NotificationSender } from '../notifier/send.js';
 import type { Color, RoomNotification } from '../notifier/types.js';
 import { readReloadRequest, serviceFolder } from './control.js';
 import { Spool } from './spool.js';
@@ -198,15 +198,7 @@ export class NotificationService {
     const key = senderKey(hipchat);
     if (this.sender?.key !== key) {
       this.sender?.sender.close();
-      const target: NotifierTarget = {
-        apiUrl: hipchat.apiUrl,
-        roomName: hipchat.roomName,
-        token: hipchat.token,
-        rate: parseRateLimit(hipchat.rateLimit)!,
-        ...(hipchat.caFile === undefined ? {} : { caFile: hipchat.caFile }),
-        ...(hipchat.insecure ? { insecure: true } : {}),
-      };
-      const sender = new NotificationSender(target, {
+      const sender = new NotificationSender(notifierTarget(hipchat), {
         stateDir: this.options.stateDir,
         env: this.options.env,
         signal: this.stopping.signal,

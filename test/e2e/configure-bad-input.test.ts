@@ -73,7 +73,9 @@ const usageCases: Case[] = [
   { name: 'a missing value', args: [CONFIGURE, '--enabled', `--token=${TOKEN}`, '--roomName'], code: 2, message: 'Missing value for option: roomName' },
   { name: '--no- on a string option', args: [CONFIGURE, ...VALID, '--no-target'], code: 2, message: '"--no" illegal with non-boolean option: target' },
   { name: 'a value on --no-flag', args: [CONFIGURE, ...VALID, '--no-noisy=x'], code: 2, message: 'Option may not have value: --no-noisy=x' },
-  { name: 'an operand', args: [CONFIGURE, ...VALID, '--noisy', 'maybe'], code: 2, message: `Command ${CONFIGURE} takes no operands, got: maybe` },
+  { name: 'an operand', args: [CONFIGURE, ...VALID, '--noisy', 'maybe'], code: 2, message: `Command ${CONFIGURE} takes no operands, but 1 was given` },
+  // `--token= "$TOKEN"` (a space after =) makes the token an operand: the error must not print it.
+  { name: 'a token as an operand', args: [CONFIGURE, '--enabled', '--roomName=a', '--token=', TOKEN], code: 2, message: `Command ${CONFIGURE} takes no operands, but 1 was given` },
   {
     name: 'missing required options without a terminal',
     args: [CONFIGURE, '--enabled'],

@@ -114,7 +114,7 @@ describe('asadmin option parsing (asadmin.md §1)', () => {
   });
 
   it('refuses operands where the command takes none', () => {
-    expect(() => parseArgs(spec, ['--enabled', 'maybe'])).toThrow('Command notification-hipchat-configure takes no operands, got: maybe');
+    expect(() => parseArgs(spec, ['--enabled', 'maybe'])).toThrow('Command notification-hipchat-configure takes no operands, but 1 was given');
   });
 });
 

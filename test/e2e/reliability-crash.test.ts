@@ -1,0 +1,163 @@
+// Crash safety: processes kill -9'd at random moments while others write the same file. Afterwards the
+// config file parses and validates and holds every finished change, the rate-limit state holds only valid
+// bucket files, and what the killed processes left (temp files, locks) is cleaned by the next writer.
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isBucketState } from '../../src/notifier/rate-limit/token-bucket.js';
+import type { RunResult, Sandbox } from '../support/cli.js';
+import { startHipChatServer, TEST_TOKEN } from '../support/hipchat-server.js';
+import { checkSecretsAfterAll, CONFIGURE, deliveredMessages, GET, scannedSandbox, SEND, startCli, writeConfig } from '../support/reliability.js';
+
+checkSecretsAfterAll();
+
+const PROCESSES = 60;
+const CONCURRENCY = 6;
+
+interface Outcome {
+  index: number;
+  /** Whether kill -9 was sent before the process ended by itself. */
+  killed: boolean;
+  result: RunResult;
+}
+
+/**
+ * Runs `start(index)` PROCESSES times, CONCURRENCY at a time; half of them, chosen at random, are kill -9'd after
+ * a random delay spread around `typicalMs` (how long one run takes here), so that kills land before, inside
+ * and after the locked write.
+ */
+async function storm(start: (index: number) => { child: ChildProcess; result: Promise<RunResult> }, typicalMs: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < PROCESSES) {
+      const index = next++;
+      const { child, result } = start(index);
+      let killed = false;
+      const timer =
+        Math.random() < 0.5
+          ? setTimeout(() => {
+              killed = child.exitCode === null && child.signalCode === null;
+              child.kill('SIGKILL');
+            }, typicalMs * (0.2 + Math.random()))
+          : undefined;
+      const ended = await result;
+      clearTimeout(timer);
+      outcomes.push({ index, killed: killed && ended.signal === 'SIGKILL', result: ended });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return outcomes.sort((a, b) => a.index - b.index);
+}
+
+async function timed(box: Sandbox, args: string[]): Promise<number> {
+  const started = Date.now();
+  const { result } = startCli(box, args);
+  expect((await result).code).toBe(0);
+  return Date.now() - started;
+}
+
+/** A pid that certainly belongs to no process any more. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
+
+/** What a writer kill -9'd inside its locked section leaves: its temp file and its lock. */
+function plantLeftovers(file: string): void {
+  const pid = deadPid();
+  writeFileSync(join(dirname(file), `.${basename(file)}.${pid}.k1ll3d.tmp`), '{"version": 1, "targ', { mode: 0o600 });
+  writeFileSync(`${file}.lock`, `${JSON.stringify({ pid, hostname: hostname(), time: Date.now(), nonce: 'k1ll3d' })}\n`, { mode: 0o600 });
+}
+
+function expectOnlySurvivorsSucceeded(outcomes: Outcome[]): Outcome[] {
+  const survivors = outcomes.filter((outcome) => !outcome.killed);
+  expect(survivors.filter((outcome) => outcome.result.code !== 0).map(({ index, result }) => ({ index, ...result }))).toEqual([]);
+  // The storm really killed some, or it proved nothing.
+  expect(outcomes.length - survivors.length).toBeGreaterThan(PROCESSES / 5);
+  return survivors;
+}
+
+describe('kill -9 during writes', () => {
+  it('notification-hipchat-configure: the config stays valid, keeps every finished change, and orphans are cleaned', async ({ onTestFinished }) => {
+    const box = scannedSandbox(onTestFinished);
+    const tokenFile = join(box.dir, 'token');
+    writeFileSync(tokenFile, `${TEST_TOKEN}\n`);
+    const configure = (target: string) => [CONFIGURE, '--enabled', `--roomName=room-${target}`, `--tokenFile=${tokenFile}`, `--target=${target}`];
+    const typicalMs = await timed(box, configure('server'));
+
+    // Every fifth process reads instead: a reader must never see a half-written file.
+    const readers = (index: number) => index % 5 === 4;
+    const outcomes = await storm(
+      (index) => startCli(box, readers(index) ? [GET, '--json', '--maskToken'] : configure(`t${index}`)),
+      typicalMs,
+    );
+    const survivors = expectOnlySurvivorsSucceeded(outcomes);
+
+    const get = await startCli(box, [GET, '--json', '--maskToken']).result;
+    expect(get.code, get.stderr).toBe(0);
+    expect(JSON.parse(get.stdout)).toMatchObject({ defined: true, roomName: 'room-server' });
+    const stored = JSON.parse(readFileSync(box.configPath, 'utf8')) as { targets: Record<string, { hipchat: { roomName: string } }> };
+    for (const { index } of survivors.filter(({ index }) => !readers(index))) {
+      expect(stored.targets[`t${index}`]?.hipchat.roomName, `writer ${index}`).toBe(`room-t${index}`);
+    }
+
+    plantLeftovers(box.configPath);
+    const last = await startCli(box, configure('last')).result;
+    expect(last.code, last.stderr).toBe(0);
+    const folder = dirname(box.configPath);
+    expect(readdirSync(folder)).toEqual(['config.json']);
+    expect(statSync(box.configPath).mode & 0o777).toBe(0o600);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+  });
+
+  it('send-hipchat-notification: the state holds only valid bucket files, and a later send works', async ({ onTestFinished }) => {
+    // Server windows in the answers, so that the state holds them too.
+    const server = await startHipChatServer({ tokenLimit: { limit: 10_000, windowMs: 60_000 }, floodLimit: { limit: 10_000, windowMs: 60_000 } });
+    onTestFinished(() => server.close());
+    const box = scannedSandbox(onTestFinished);
+    writeConfig(box, server, '10000/1s');
+    const typicalMs = await timed(box, [SEND, 'calibration']);
+
+    const outcomes = await storm((index) => startCli(box, [SEND, `storm ${index}`]), typicalMs);
+    const survivors = expectOnlySurvivorsSucceeded(outcomes);
+    const delivered = new Set(deliveredMessages(server));
+    for (const { index } of survivors) expect(delivered.has(`storm ${index}`), `sender ${index}`).toBe(true);
+
+    const buckets = join(box.stateDir, 'buckets');
+    const [bucket, ...others] = readdirSync(buckets).filter((name) => /^[0-9a-f]{64}\.json$/.test(name));
+    expect(others).toEqual([]);
+    expect(isBucketState(JSON.parse(readFileSync(join(buckets, bucket!), 'utf8')))).toBe(true);
+    plantLeftovers(join(buckets, bucket!));
+    // A torn state file is a lost cache, not an error.
+    writeFileSync(join(buckets, bucket!), '{"local": {"rate"');
+
+    const last = await startCli(box, [SEND, 'after the storm']).result;
+    expect(last.code, last.stderr).toBe(0);
+    expect(deliveredMessages(server).at(-1)).toBe('after the storm');
+    expect(readdirSync(buckets)).toEqual([bucket]);
+    expect(isBucketState(JSON.parse(readFileSync(join(buckets, bucket!), 'utf8')))).toBe(true);
+    expect(statSync(join(buckets, bucket!)).mode & 0o777).toBe(0o600);
+  });
+
+  it('an empty lock, left by a process killed between creating and writing it, holds writers up for seconds only', async ({ onTestFinished }) => {
+    const server = await startHipChatServer();
+    onTestFinished(() => server.close());
+    const box = scannedSandbox(onTestFinished);
+    writeConfig(box, server);
+    expect((await startCli(box, [SEND, 'first']).result).code).toBe(0);
+    const buckets = join(box.stateDir, 'buckets');
+    const [bucket] = readdirSync(buckets);
+    for (const file of [box.configPath, join(buckets, bucket!)]) writeFileSync(`${file}.lock`, '');
+
+    const [configured, sent] = await Promise.all([
+      startCli(box, [CONFIGURE, '--enabled', '--roomName=', '--token=']).result,
+      startCli(box, [SEND, 'second']).result,
+    ]);
+    expect(configured.code, configured.stderr).toBe(0);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(readdirSync(dirname(box.configPath))).toEqual(['config.json']);
+    expect(readdirSync(buckets)).toEqual([bucket]);
+  });
+});
