@@ -2,8 +2,9 @@
 //
 // V8 compiles every byte of a bundle a command loads, so the CLI is cut in pieces that load only
 // when needed: cli.cjs (dispatch, config, every command's own file), program.cjs (commander: only for
-// --help, --version and mistakes), send.cjs (the notifier module: only for the commands that send),
-// and errors.cjs, shared by all so that `instanceof` sees one class per error type.
+// --help, --version and mistakes), send.cjs (the notifier module with axios bundled in: only for the
+// commands that send), and errors.cjs, shared by all so that `instanceof` sees one class per error
+// type. Bundled axios, code-cached, starts ~80 ms sooner than axios loaded from node_modules.
 // CommonJS because an ESM bundle of commander fails with "Dynamic require", and ESM loads slower.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -48,8 +49,6 @@ await Promise.all(
       // Dynamic import() of the other pieces becomes require(): bin/code-cache.js runs the bundle as a
       // vm.Script, which has no ES module loader, and require() is faster anyway.
       supported: { 'dynamic-import': false },
-      // Loaded on first use by the commands that send, straight from node_modules.
-      external: ['axios'],
       define: { NOTIFIER_VERSION: JSON.stringify(version) },
       plugins: [otherPiecesExternal(entry)],
       sourcemap: 'linked',
@@ -58,7 +57,7 @@ await Promise.all(
   ),
 );
 
-// V8's code cache of what configure and get compile, loaded by bin/code-cache.js (the warm-up's own
+// V8's code cache of what typical commands compile, loaded by bin/code-cache.js (the warm-up's own
 // output is of no interest).
 execFileSync(process.execPath, [resolve(root, 'scripts/warm-code-cache.cjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 
