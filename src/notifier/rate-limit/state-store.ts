@@ -1,19 +1,27 @@
 // Keeps the token-bucket state in the state folder, one file per (API URL, room, token), so that every process
-// on the machine draws from the same bucket. Each change is a read-modify-write under a file lock; waiting
-// happens outside the lock.
+// on the machine draws from the same bucket. Each change is a read-modify-write under a file lock, synchronous
+// inside it so that the lock is held for the least time; waiting happens outside the lock.
+//
+// Each change costs a lock, a read and an atomic write (its rename the dearest part); two per message were most
+// of a fast sender's time. So a sender that goes fast takes several units per change (a lease, see take()),
+// doubling while it uses them up in time, and answers that report no window are recorded by its next change
+// rather than by one of their own.
 
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { removeOrphanTempFiles, writeFileAtomic } from '../../fsutil/atomic-write.js';
 import { withFileLock } from '../../fsutil/lock.js';
+import { abortableSleep } from '../../util/sleep.js';
 import {
   createBucketState,
   isBucketState,
   observe,
   parseRateLimitHeaders,
   release,
+  settle,
   take,
   withRate,
   type BucketState,
@@ -23,6 +31,10 @@ import {
 
 const FOLDER_MODE = 0o700;
 const FILE_MODE = 0o600;
+/** How long a lease may be used: a bound on what it holds back from other senders (see take()). */
+const LEASE_MS = 100;
+/** Enough to make the shared state's cost per message small (one change per 64 sends). */
+const MAX_LEASE = 64;
 
 export interface RateLimiterOptions {
   stateDir: string;
@@ -39,13 +51,21 @@ export class SharedRateLimiter {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private folderReady: Promise<void> | undefined;
+  /**
+   * Sends no longer in flight that the shared state still counts: answered without rate-limit headers (see
+   * observe) or leased units that will never be sent.
+   */
+  private settled = 0;
+  private flushQueued = false;
+  /** Units this instance took ahead: `left` of the `size` taken may still be sent, until `until`. */
+  private lease = { left: 0, size: 0, until: 0 };
 
   constructor(options: RateLimiterOptions) {
     this.folder = join(resolve(options.stateDir), 'buckets');
     this.file = join(this.folder, `${stateFileName(options.key)}.json`);
     this.rate = { count: options.rate.count, perMs: options.rate.perMs };
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? sleep;
+    this.sleep = options.sleep ?? abortableSleep;
   }
 
   /**
@@ -59,11 +79,21 @@ export class SharedRateLimiter {
     const { signal, onWait } = options;
     for (;;) {
       signal?.throwIfAborted();
+      if (this.leaseUsable()) {
+        this.lease.left--;
+        return;
+      }
+      const want = this.nextLeaseSize();
       const result = await this.update((state, now) => {
-        const taken = take(state, now);
+        const taken = take(state, now, want, LEASE_MS);
         return [taken.state, taken];
       });
-      if (result.reason === undefined) return;
+      if (result.reason === undefined) {
+        // Only concurrent acquire() calls leave units in the lease replaced here.
+        this.settled += this.lease.left;
+        this.lease = { left: result.units - 1, size: result.units, until: result.until };
+        return;
+      }
       onWait?.(result.waitMs, result.reason);
       // Others may take the unit we waited for: then we wait again.
       await this.sleep(result.waitMs, signal);
@@ -73,7 +103,18 @@ export class SharedRateLimiter {
   /** Records the rate-limit headers of an answer (any status). */
   async observe(headers: Record<string, string | string[] | undefined>): Promise<void> {
     const windows = parseRateLimitHeaders(headers);
-    await this.update((state, now) => [observe(state, windows, now), undefined]);
+    if (windows.ratelimit !== undefined || windows.flood !== undefined) {
+      // From now on the server's count governs every send: the units leased before it may not fit in it.
+      this.settled += this.lease.left;
+      this.lease.left = 0;
+      await this.update((state, now) => [observe(state, windows, now), undefined]);
+      return;
+    }
+    // Such an answer only lowers the count of sends in flight: the next update records it. Within a lease that
+    // is the one that takes the next lease. Otherwise it is the next acquire()'s, which a sender makes at once,
+    // or, when none comes by the next turn of the event loop (the last message), a flush.
+    this.settled++;
+    if (!this.leaseUsable()) this.queueFlush();
   }
 
   /** Gives back a unit that acquire() took but that was not used. */
@@ -88,9 +129,11 @@ export class SharedRateLimiter {
       return await withFileLock(this.file, async () => {
         removeOrphanTempFiles(this.folder, basename(this.file));
         const now = this.now();
-        const [next, result] = change(withRate(await this.read(now), this.rate, now), now);
+        const settled = this.settled;
+        const [next, result] = change(settle(withRate(this.read(now), this.rate, now), settled, now), now);
         // A cache: losing the last update in a power cut costs at most one early send, not worth an fsync per message.
         writeFileAtomic(this.file, `${JSON.stringify(next)}\n`, { mode: FILE_MODE, durable: false });
+        this.settled -= settled;
         return result;
       });
     } catch (err) {
@@ -104,14 +147,43 @@ export class SharedRateLimiter {
   }
 
   /** The stored state; a missing, unreadable or damaged file is only a lost cache: start afresh. */
-  private async read(now: number): Promise<BucketState> {
+  private read(now: number): BucketState {
     try {
-      const stored: unknown = JSON.parse(await readFile(this.file, 'utf8'));
+      const stored: unknown = JSON.parse(readFileSync(this.file, 'utf8'));
       if (isBucketState(stored)) return stored;
     } catch {
       // fall through
     }
     return createBucketState(this.rate, now);
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      if (this.settled === 0) return;
+      // Nobody awaits a flush: a failure shows again in the next acquire(), and on its own only leaves the
+      // in-flight count high until those sends count as lost (ANSWER_MAX_MS).
+      this.update((state) => [state, undefined]).catch(() => {});
+    });
+  }
+
+  private leaseUsable(): boolean {
+    return this.lease.left > 0 && this.now() < this.lease.until;
+  }
+
+  /**
+   * How many units to ask for: twice the last lease when that was used up before it ended (a sender going
+   * fast), else one, so that a sender that sends now and then takes one at a time.
+   */
+  private nextLeaseSize(): number {
+    const { left, size, until } = this.lease;
+    if (left === 0) return this.now() < until ? Math.min(MAX_LEASE, 2 * size) : 1;
+    // Ended before it was used up: those units will never be sent. Ask for what was used.
+    this.settled += left;
+    this.lease.left = 0;
+    return Math.max(1, size - left);
   }
 
   private async createFolder(): Promise<void> {
@@ -140,19 +212,4 @@ export class SharedRateLimiter {
 function stateFileName(key: RateLimiterOptions['key']): string {
   const token = createHash('sha256').update(key.token).digest('hex');
   return createHash('sha256').update(`${key.apiUrl}\n${key.room}\n${token}`).digest('hex');
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -6,6 +6,11 @@
 // server said, counting our own sends down from the last reported `remaining`. Sends still waiting for their
 // answer are tracked too: a count taken over from the server (rather than followed since its window began)
 // may not include them yet.
+//
+// A sender that goes fast may take several units of the local bucket at once (a lease) and send them without
+// coming back to the shared state, as long as it sends them before the lease ends. The limit stays exact: a
+// lease's units count against the bucket's capacity until it ends, so that the bucket cannot refill to a full
+// burst while they are still to be sent. Server windows are never leased: once known, they count every send.
 
 /** `count` notifications per `perMs` milliseconds. */
 export interface RateSpec {
@@ -38,6 +43,13 @@ export interface LocalBucket {
   /** Fractional: refill is continuous. */
   tokens: number;
   updatedAt: number;
+  /** The leases that have not ended: how many units each took, and until when they may be sent. */
+  leases?: Lease[];
+}
+
+export interface Lease {
+  count: number;
+  until: number;
 }
 
 /** Sends taken but not yet answered (nor released). */
@@ -52,9 +64,9 @@ export interface BucketState {
   inFlight: InFlight;
 }
 
-/** `reason` tells a wait (waitMs > 0) from a unit taken. */
+/** `reason` tells a wait (waitMs > 0) from units taken: `units` (at least one), to be sent before `until`. */
 export type TakeResult =
-  | { state: BucketState; waitMs: 0; reason?: undefined }
+  | { state: BucketState; waitMs: 0; reason?: undefined; units: number; until: number }
   | { state: BucketState; waitMs: number; reason: LimitReason };
 
 const KINDS: readonly WindowKind[] = ['ratelimit', 'flood'];
@@ -79,8 +91,8 @@ export function createBucketState(rate: RateSpec, now: number): BucketState {
  */
 export function withRate(state: BucketState, rate: RateSpec, now: number): BucketState {
   if (state.local.rate.count === rate.count && state.local.rate.perMs === rate.perMs) return state;
-  const tokens = Math.min(rate.count, refill(state.local, now).tokens);
-  return { ...state, local: { rate: { count: rate.count, perMs: rate.perMs }, tokens, updatedAt: now } };
+  const local = refill(state.local, now);
+  return { ...state, local: { ...local, rate: { count: rate.count, perMs: rate.perMs }, tokens: Math.min(rate.count, local.tokens) } };
 }
 
 /**
@@ -90,7 +102,7 @@ export function withRate(state: BucketState, rate: RateSpec, now: number): Bucke
  */
 export function observe(state: BucketState, windows: ServerWindows, now: number): BucketState {
   const server = rollOver(state, now);
-  const inFlight = { count: Math.max(0, inFlightCount(state, now) - 1), lastSentAt: state.inFlight.lastSentAt };
+  const inFlight = answered(state, 1, now);
   const unseen = (remaining: number) => Math.max(0, remaining - inFlight.count);
   for (const kind of KINDS) {
     const seen = windows[kind];
@@ -114,18 +126,36 @@ export function observe(state: BucketState, windows: ServerWindows, now: number)
   return { local: state.local, server, inFlight };
 }
 
-/** Takes one unit if a notification may be sent now; otherwise says how long to wait and which limit is why. */
-export function take(state: BucketState, now: number): TakeResult {
+/** Records `count` answers that reported no window: only the sends in flight change. */
+export function settle(state: BucketState, count: number, now: number): BucketState {
+  return { ...state, inFlight: answered(state, count, now) };
+}
+
+/**
+ * Takes one unit if a notification may be sent now; otherwise says how long to wait and which limit is why.
+ * With `want` > 1 and no server window known, takes up to that many units that are there now (a lease), to be
+ * sent within `holdMs`: never more than the configured rate refills in that time, so that what a lease holds
+ * back from other senders is worth at most `holdMs` of the limit.
+ */
+export function take(state: BucketState, now: number, want = 1, holdMs = 0): TakeResult {
   const server = rollOver(state, now);
   const known = KINDS.filter((kind) => server[kind] !== undefined);
-  const sent = { count: inFlightCount(state, now) + 1, lastSentAt: now };
+  const until = now + holdMs;
   if (known.length === 0) {
     const local = refill(state.local, now);
     if (local.tokens + EPSILON >= 1) {
-      const tokens = Math.max(0, local.tokens - 1);
-      return { state: { local: { ...local, tokens }, server, inFlight: sent }, waitMs: 0 };
+      const most = Math.max(1, Math.floor((local.rate.count * holdMs) / local.rate.perMs));
+      const units = Math.min(want, most, Math.floor(local.tokens + EPSILON));
+      const tokens = Math.max(0, local.tokens - units);
+      const inFlight = { count: inFlightCount(state, now) + units, lastSentAt: now };
+      const leases = units > 1 ? [...(local.leases ?? []), { count: units, until }] : local.leases;
+      return { state: { local: { ...local, tokens, leases }, server, inFlight }, waitMs: 0, units, until };
     }
-    const waitMs = Math.ceil(((1 - local.tokens) * local.rate.perMs) / local.rate.count);
+    // While leases take up the room for even one token, nothing refills before the first of them ends.
+    const waitMs =
+      capacity(local, now) < 1
+        ? Math.min(...local.leases!.map((lease) => lease.until)) - now
+        : Math.ceil(((1 - local.tokens) * local.rate.perMs) / local.rate.count);
     return { state: { ...state, local, server }, waitMs, reason: 'local' };
   }
   let waitMs = 0;
@@ -144,17 +174,18 @@ export function take(state: BucketState, now: number): TakeResult {
     const window = server[kind]!;
     server[kind] = { ...window, remaining: window.remaining - 1 };
   }
-  return { state: { local: state.local, server, inFlight: sent }, waitMs: 0 };
+  const inFlight = { count: inFlightCount(state, now) + 1, lastSentAt: now };
+  return { state: { local: state.local, server, inFlight }, waitMs: 0, units: 1, until };
 }
 
 /** Gives one unit back (a taken unit that was not used), to whatever limit governs now, never beyond its size. */
 export function release(state: BucketState, now: number): BucketState {
   const server = rollOver(state, now);
   const known = KINDS.filter((kind) => server[kind] !== undefined);
-  const inFlight = { count: Math.max(0, inFlightCount(state, now) - 1), lastSentAt: state.inFlight.lastSentAt };
+  const inFlight = answered(state, 1, now);
   if (known.length === 0) {
     const local = refill(state.local, now);
-    return { local: { ...local, tokens: Math.min(local.rate.count, local.tokens + 1) }, server, inFlight };
+    return { local: { ...local, tokens: Math.min(capacity(local, now), local.tokens + 1) }, server, inFlight };
   }
   for (const kind of known) {
     const window = server[kind]!;
@@ -191,15 +222,20 @@ export function parseRateLimitHeaders(headers: Record<string, string | string[] 
 /** Checks a value read back from storage. */
 export function isBucketState(value: unknown): value is BucketState {
   if (!isRecord(value) || !isRecord(value.local) || !isRecord(value.server) || !isRecord(value.inFlight)) return false;
-  const { rate, tokens, updatedAt } = value.local;
+  const { rate, tokens, updatedAt, leases } = value.local;
   if (!isRecord(rate) || !isPositive(rate.count) || !isPositive(rate.perMs)) return false;
   if (!isFiniteNumber(tokens) || tokens < 0 || !isFiniteNumber(updatedAt)) return false;
+  if (leases !== undefined && !(Array.isArray(leases) && leases.every(isLease))) return false;
   const { count, lastSentAt } = value.inFlight;
   if (!isFiniteNumber(count) || count < 0 || !isFiniteNumber(lastSentAt)) return false;
   const server = value.server;
   return Object.keys(server).every(
     (kind) => (KINDS as readonly string[]).includes(kind) && isTrackedWindow(server[kind]),
   );
+}
+
+function isLease(value: unknown): boolean {
+  return isRecord(value) && isPositive(value.count) && isFiniteNumber(value.until);
 }
 
 function isTrackedWindow(value: unknown): boolean {
@@ -225,11 +261,29 @@ function inFlightCount(state: BucketState, now: number): number {
   return now - state.inFlight.lastSentAt > ANSWER_MAX_MS ? 0 : state.inFlight.count;
 }
 
+/** The sends in flight once `count` of them are answered (or given back). */
+function answered(state: BucketState, count: number, now: number): InFlight {
+  return { count: Math.max(0, inFlightCount(state, now) - count), lastSentAt: state.inFlight.lastSentAt };
+}
+
+/** How many tokens the bucket may hold at `at`: units of leases not ended yet take up room. */
+function capacity(local: LocalBucket, at: number): number {
+  const leased = (local.leases ?? []).reduce((sum, lease) => (at < lease.until ? sum + lease.count : sum), 0);
+  return Math.max(0, local.rate.count - leased);
+}
+
 function refill(local: LocalBucket, now: number): LocalBucket {
-  // A clock stepped back must not freeze the bucket until it catches up.
-  const elapsed = Math.max(0, now - local.updatedAt);
-  const tokens = Math.min(local.rate.count, local.tokens + (elapsed * local.rate.count) / local.rate.perMs);
-  return { rate: local.rate, tokens, updatedAt: now };
+  let tokens = local.tokens;
+  let from = local.updatedAt;
+  // Each lease that ended since the last update frees its room from its end on, not before.
+  const ends = (local.leases ?? []).map((lease) => lease.until).filter((end) => end > from && end <= now);
+  for (const to of [...ends.sort((a, b) => a - b), now]) {
+    // A clock stepped back must not freeze the bucket until it catches up.
+    tokens = Math.min(capacity(local, from), tokens + (Math.max(0, to - from) * local.rate.count) / local.rate.perMs);
+    from = Math.max(from, to);
+  }
+  const leases = local.leases?.filter((lease) => now < lease.until);
+  return { rate: local.rate, tokens, updatedAt: now, ...(leases?.length ? { leases } : {}) };
 }
 
 /** Copies the server windows, replacing each one whose end has passed by a full window of unknown end. */
