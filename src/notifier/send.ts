@@ -3,6 +3,7 @@
 // a message leads to a resend.
 import { HipChatError, RateLimitError } from '../errors.js';
 import { formatDuration } from '../util/duration.js';
+import { abortableSleep } from '../util/sleep.js';
 import { HipChatClient } from './hipchat-client.js';
 import { SharedRateLimiter } from './rate-limit/state-store.js';
 import type { RateSpec } from './rate-limit/token-bucket.js';
@@ -64,20 +65,6 @@ const LIMIT_CAUSES: Record<string, string> = {
   flood: "HipChat's flood control for this room is used up",
 };
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** HipChat refuses messages over 10000 characters: keep 9999 and end with '…'. Counts code points, as HipChat does. */
 export function truncateMessage(message: string): { message: string; truncated: boolean } {

@@ -11,7 +11,8 @@ import type { HipChatNotifierConfig, TargetConfig, TimeUnit } from '../config/sc
 import { notifierTarget } from '../config/notifier-target.js';
 import { findService, thresholdsOf, type Thresholds } from '../healthcheck/catalog.js';
 import { CHECKER_FACTORIES, LEVEL_OF_STATUS, type Checker, type Level } from '../healthcheck/checkers.js';
-import { abortableSleep, NotificationSender } from '../notifier/send.js';
+import { NotificationSender } from '../notifier/send.js';
+import { abortableSleep } from '../util/sleep.js';
 import type { Color, RoomNotification } from '../notifier/types.js';
 import { readReloadRequest, serviceFolder } from './control.js';
 import { Spool } from './spool.js';
