@@ -1,7 +1,7 @@
 // Build: the CLI as CommonJS bundles (fast start-up, see design.md), the library with tsc.
 //
 // V8 compiles every byte of a bundle a command loads, so the CLI is cut in pieces that load only
-// when needed: cli.cjs (dispatch, config, every command's own file), program.cjs (commander: only for
+// when needed: cli.cjs (dispatch and asadmin's option rules), one piece per subcommand, program.cjs (commander: only for
 // --help, --version and mistakes), send.cjs (the notifier module with axios bundled in: only for the
 // commands that send), and errors.cjs, shared by all so that `instanceof` sees one class per error
 // type. Bundled axios, code-cached, starts ~80 ms sooner than axios loaded from node_modules.
@@ -13,11 +13,18 @@ import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const { version } = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
+// Each subcommand is a piece of its own too (those registry.ts loads), so that a command loads only
+// what it uses.
+const registry = readFileSync(resolve(root, 'src/commands/registry.ts'), 'utf8');
+const commandPieces = Object.fromEntries(
+  [...registry.matchAll(/import\('\.\/([\w-]+)\.js'\)/g)].map(([, name]) => [`src/commands/${name}.ts`, `${name}.cjs`]),
+);
 const pieces = {
   'src/main.ts': 'cli.cjs',
   'src/program.ts': 'program.cjs',
   'src/notifier/send.ts': 'send.cjs',
   'src/errors.ts': 'errors.cjs',
+  ...commandPieces,
 };
 const pieceByPath = new Map(Object.entries(pieces).map(([source, output]) => [resolve(root, source), output]));
 
