@@ -146,6 +146,29 @@ describe('a disabled piece anywhere in the chain', () => {
   });
 });
 
+describe('noisy', () => {
+  // A good threshold of 100 makes every memory result FINE (below "good"; memory use never reaches 100%).
+  it.each([
+    ['true', 'sends FINE results, in gray'],
+    ['false', 'drops FINE results'],
+  ])('--noisy=%s %s', async (noisy) => {
+    const server = await startServer();
+    await configureAll(server);
+    await cli('healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled=false');
+    await cli('healthcheck-configure-service', '--serviceName', 'healthcheck-machinemem', '--enabled', '--time', '200', '--unit', 'MILLISECONDS');
+    await cli('healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-machinemem', '--thresholdCritical', '100', '--thresholdWarning', '100', '--thresholdGood', '100');
+    await cli('healthcheck-hipchat-notifier-configure', '--enabled', `--noisy=${noisy}`);
+    const service = startService();
+    if (noisy === 'true') await waitForDeliveries(server, 2);
+    else await sleep(1200);
+    expect((await service.stop()).code).toBe(0);
+    if (noisy === 'false') expect(server.requests).toHaveLength(0);
+    for (const request of server.delivered()) {
+      expect(request.body).toMatchObject({ color: 'gray', message: expect.stringMatching(/^Health Check notification with severity level: FINE\..*\nMEMM:Health Check Result:\[\[status=FINE, /) });
+    }
+  });
+});
+
 describe('configuration changes', () => {
   it('applies a --dynamic=true change without a restart, and a plain one only at the next start', async () => {
     const server = await startServer();
