@@ -30,16 +30,6 @@ export const commands: CommandEntry[] = [
     load: () => import('./send-hipchat-notification.js'),
   },
   {
-    name: 'start-notification-service',
-    summary: 'Run the health checks and send their results to HipChat (foreground, or --detach)',
-    load: () => import('./start-notification-service.js'),
-  },
-  {
-    name: 'stop-notification-service',
-    summary: 'Stop the notification service of a target',
-    load: () => import('./stop-notification-service.js'),
-  },
-  {
     name: 'notification-configure',
     summary: 'Switch the notification service of a target on or off',
     load: () => import('./notification-configure.js'),
@@ -78,5 +68,15 @@ export const commands: CommandEntry[] = [
     name: 'healthcheck-list-services',
     summary: 'List the health check services',
     load: () => import('./healthcheck-list-services.js'),
+  },
+  {
+    name: 'start-notification-service',
+    summary: 'Run the health checks and send their results to HipChat (foreground, or --detach)',
+    load: () => import('./start-notification-service.js'),
+  },
+  {
+    name: 'stop-notification-service',
+    summary: 'Stop the notification service of a target',
+    load: () => import('./stop-notification-service.js'),
   },
 ];
