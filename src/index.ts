@@ -1,9 +1,8 @@
 // The notifier library, for programmatic use: no CLI code here.
 export { ConfigError, HipChatError, InterruptedError, PartialFailureError, RateLimitError, UsageError } from './errors.js';
 export { HipChatClient, type HipChatClientOptions, type SendOutcome } from './notifier/hipchat-client.js';
+export { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from './notifier/defaults.js';
 export {
-  DEFAULT_MAX_WAIT_MS,
-  DEFAULT_RETRIES,
   NotificationSender,
   sendNotification,
   truncateMessage,

@@ -5,15 +5,16 @@ import { resolveStateDir } from '../config/paths.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
 import { readConfig } from '../config/store.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from '../notifier/defaults.js';
 import type { NotificationSender, NotifierTarget, WaitReason } from '../notifier/send.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import type { CommandContext } from './command.js';
 import { createStatusLine, type StatusLine } from './status-line.js';
 
 export const deliveryOptions: OptionSpec[] = [
-  { name: 'retries', type: 'string', valueName: 'N', defaultValue: '3', description: 'retries after a 5xx, a timeout or a connection error' },
-  { name: 'maxWait', type: 'string', valueName: 'DURATION', defaultValue: '5m', description: 'longest wait for the rate limit and retries; beyond it exit 75' },
-  { name: 'timeout', type: 'string', valueName: 'DURATION', defaultValue: '10s', description: 'connect + response timeout of one request' },
+  { name: 'retries', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_RETRIES), description: 'retries after a 5xx, a timeout or a connection error' },
+  { name: 'maxWait', type: 'string', valueName: 'DURATION', defaultValue: `${DEFAULT_MAX_WAIT_MS / 60_000}m`, description: 'longest wait for the rate limit and retries; beyond it exit 75' },
+  { name: 'timeout', type: 'string', valueName: 'DURATION', defaultValue: `${DEFAULT_TIMEOUT_MS / 1000}s`, description: 'connect + response timeout of one request' },
 ];
 
 const WAIT_LABELS: Record<WaitReason, string> = {
@@ -46,7 +47,7 @@ function durationOption(args: ParsedArgs, name: string, fallback: number): numbe
 
 function retriesOption(args: ParsedArgs): number {
   const text = stringOption(args, 'retries');
-  if (text === undefined) return 3;
+  if (text === undefined) return DEFAULT_RETRIES;
   if (!/^\d+$/.test(text) || Number(text) > 100) throw new UsageError(`Invalid --retries: ${text} (expected a whole number from 0 to 100)`);
   return Number(text);
 }
@@ -59,7 +60,11 @@ export interface DeliverySettings {
 
 /** --retries, --maxWait and --timeout, checked: called before anything else, so that a bad value is exit 2 whatever the configuration. */
 export function deliverySettings(args: ParsedArgs): DeliverySettings {
-  return { retries: retriesOption(args), maxWaitMs: durationOption(args, 'maxWait', 5 * 60_000), timeoutMs: durationOption(args, 'timeout', 10_000) };
+  return {
+    retries: retriesOption(args),
+    maxWaitMs: durationOption(args, 'maxWait', DEFAULT_MAX_WAIT_MS),
+    timeoutMs: durationOption(args, 'timeout', DEFAULT_TIMEOUT_MS),
+  };
 }
 
 export interface Delivery {

@@ -1,7 +1,7 @@
 // Reads of stdin: whole, for a token or a message given through a pipe; line by line, for --ndjson.
 import { isUtf8 } from 'node:buffer';
 
-export async function readAllBytes(stream: NodeJS.ReadableStream): Promise<Buffer> {
+async function readAllBytes(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);

@@ -13,6 +13,7 @@ import axios, {
 } from 'axios';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { ConfigError, HipChatError } from '../errors.js';
+import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import type { RoomNotification } from './types.js';
 
 export interface HipChatClientOptions {
@@ -37,7 +38,6 @@ export interface SendOutcome {
 
 type ResponseHeaders = Record<string, string | string[] | undefined>;
 
-const DEFAULT_TIMEOUT_MS = 10_000;
 const REDACTED = 'Bearer <redacted>';
 
 // Failures before any answer that a later attempt may not meet. Anything else without an answer

@@ -4,6 +4,7 @@
 import { HipChatError, RateLimitError } from '../errors.js';
 import { formatDuration } from '../util/duration.js';
 import { abortableSleep } from '../util/sleep.js';
+import { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES } from './defaults.js';
 import { HipChatClient } from './hipchat-client.js';
 import { SharedRateLimiter } from './rate-limit/state-store.js';
 import type { RateSpec } from './rate-limit/token-bucket.js';
@@ -54,8 +55,6 @@ export interface SendResult {
   waitedMs: number;
 }
 
-export const DEFAULT_RETRIES = 3;
-export const DEFAULT_MAX_WAIT_MS = 5 * 60_000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 30_000;
 const ELLIPSIS = '…';
