@@ -57,6 +57,9 @@ await Promise.all(
       // vm.Script, which has no ES module loader, and require() is faster anyway.
       supported: { 'dynamic-import': false },
       define: { NOTIFIER_VERSION: JSON.stringify(version) },
+      // cli-table3 requires its colour package only to colour cells, in a try/catch that falls back to
+      // plain text; notifier's tables have no colour, so it is never loaded: don't compile it into a bundle.
+      external: ['@colors/colors/safe'],
       plugins: [otherPiecesExternal(entry)],
       sourcemap: 'linked',
       logLevel: 'warning',
