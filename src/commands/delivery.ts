@@ -10,6 +10,7 @@ import type { NotificationSender, NotifierTarget, WaitReason } from '../notifier
 import { formatDuration, parseDuration } from '../util/duration.js';
 import type { CommandContext } from './command.js';
 import { createStatusLine, type StatusLine } from './status-line.js';
+import { MAX_TIMER_MS } from '../util/sleep.js';
 
 export const deliveryOptions: OptionSpec[] = [
   { name: 'retries', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_RETRIES), description: 'retries after a 5xx, a timeout or a connection error' },
@@ -33,9 +34,6 @@ export async function loadNotifierConfig(context: CommandContext, target: string
 export function missingConfigError(target: string): ConfigError {
   return new ConfigError(`No HipChat notifier is configured for target ${target}: run notifier notification-hipchat-configure first`);
 }
-
-/** setTimeout's longest delay (about 24.8 days): Node turns a longer one into 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function durationOption(args: ParsedArgs, name: string, fallback: number): number {
   const text = stringOption(args, name);

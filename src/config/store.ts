@@ -5,13 +5,10 @@ import { lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { CONFIG_VERSION, configSchema, describeSchemaIssue, emptyConfig, type ConfigDocument } from './schema.js';
+import { errnoCode } from '../util/errno.js';
 
 const FILE_MODE = 0o600;
 const FOLDER_MODE = 0o700;
-
-function errnoCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
 
 /** A one-line reason for a failed file operation, naming the path. */
 export function describeFileError(action: string, path: string, error: unknown): unknown {

@@ -2,6 +2,7 @@
 // every configure's start-up.
 import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename as baseName, dirname, join } from 'node:path';
+import { errnoCode } from '../util/errno.js';
 
 const TEMP_SUFFIX = '.tmp';
 /** `<pid>.<random id>` between `.<basename>.` and `.tmp`. */
@@ -67,7 +68,7 @@ export function removeOrphanTempFiles(dir: string, basename: string): void {
   try {
     names = readdirSync(dir);
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return;
+    if (errnoCode(err) === 'ENOENT') return;
     throw err;
   }
   const prefix = `.${basename}.`;
@@ -79,7 +80,7 @@ export function removeOrphanTempFiles(dir: string, basename: string): void {
       unlinkSync(join(dir, name));
     } catch (err) {
       // Another process cleaning up at the same time got there first.
-      if (errorCode(err) !== 'ENOENT') throw err;
+      if (errnoCode(err) !== 'ENOENT') throw err;
     }
   }
 }
@@ -91,12 +92,8 @@ export function isProcessAlive(pid: number): boolean {
     return true;
   } catch (err) {
     // EPERM: it exists but belongs to another user.
-    return errorCode(err) !== 'ESRCH';
+    return errnoCode(err) !== 'ESRCH';
   }
-}
-
-function errorCode(err: unknown): unknown {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
 /**

@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
 import { isProcessAlive, randomId } from './atomic-write.js';
+import { errnoCode } from '../util/errno.js';
 
 export interface LockOptions {
   timeoutMs?: number /* default 10_000 */;
@@ -131,7 +132,7 @@ function createExclusive(file: string, content: string): boolean {
   try {
     fd = openSync(file, 'wx', 0o600);
   } catch (err) {
-    if (code(err) === 'EEXIST') return false;
+    if (errnoCode(err) === 'EEXIST') return false;
     throw err;
   }
   try {
@@ -151,7 +152,7 @@ function readSnapshot(file: string): Snapshot | undefined {
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    if (code(err) === 'ENOENT') return undefined;
+    if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;
   }
   try {
@@ -195,10 +196,6 @@ function unlinkIfPresent(file: string): void {
   try {
     unlinkSync(file);
   } catch (err) {
-    if (code(err) !== 'ENOENT') throw err;
+    if (errnoCode(err) !== 'ENOENT') throw err;
   }
-}
-
-function code(err: unknown): unknown {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
 }

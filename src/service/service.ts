@@ -12,7 +12,7 @@ import { notifierTarget } from '../config/notifier-target.js';
 import { findService, thresholdsOf, type Thresholds } from '../healthcheck/catalog.js';
 import { CHECKER_FACTORIES, LEVEL_OF_STATUS, type Checker, type Level } from '../healthcheck/checkers.js';
 import { NotificationSender } from '../notifier/send.js';
-import { abortableSleep } from '../util/sleep.js';
+import { abortableSleep, MAX_TIMER_MS } from '../util/sleep.js';
 import type { Color, RoomNotification } from '../notifier/types.js';
 import { readReloadRequest, serviceFolder } from './control.js';
 import { Spool } from './spool.js';
@@ -40,8 +40,6 @@ const UNIT_MS: Record<TimeUnit, number> = {
 };
 /** A checker every few nanoseconds would only burn CPU and the rate limit. */
 const MIN_PERIOD_MS = 100;
-/** setInterval's longest delay (about 24.8 days); a longer one would make Node fire it at once, every millisecond. */
-const MAX_PERIOD_MS = 2 ** 31 - 1;
 const RELOAD_POLL_MS = 250;
 const IDLE_RECHECK_MS = 1000;
 const RETRY_BASE_MS = 1000;
@@ -82,7 +80,7 @@ function planOf(section: TargetConfig | undefined, log: ServiceOptions['log']): 
       log('WARNING', `${serviceName} is enabled but notifier does not provide it: not run`);
       continue;
     }
-    const periodMs = Math.min(MAX_PERIOD_MS, Math.max(MIN_PERIOD_MS, checker.time * UNIT_MS[checker.unit]));
+    const periodMs = Math.min(MAX_TIMER_MS, Math.max(MIN_PERIOD_MS, checker.time * UNIT_MS[checker.unit]));
     // Every checker notifier provides is a percentage checker: it has thresholds.
     checkers.push({ serviceName, checkerName: checker.checkerName, periodMs, thresholds: thresholdsOf(findService(serviceName), checker)! });
   }

@@ -1,4 +1,7 @@
-// A timer that an AbortSignal can end early (rejecting with the signal's reason).
+// Timers: the longest delay Node accepts, and a sleep that an AbortSignal can end early.
+
+/** setTimeout's longest delay (about 24.8 days): Node turns a longer one into 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
