@@ -8,7 +8,8 @@ const Module = require('node:module');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
 
-const dist = join(__dirname, '..', 'dist');
+/** The bundles' folder; the build's warm-up points it at the folder being built. */
+let dist = join(__dirname, '..', 'dist');
 /** The scripts compiled so far, by file: the build's warm-up saves their caches. */
 const scripts = new Map();
 
@@ -33,9 +34,13 @@ function runCli() {
   require(join(dist, 'cli.cjs'));
 }
 
+function useDist(folder) {
+  dist = folder;
+}
+
 /** Writes the cache of everything compiled so far (called by the build after its warm-up runs). */
 function writeCaches() {
   for (const [file, script] of scripts) writeFileSync(`${file}.cache`, script.createCachedData());
 }
 
-module.exports = { runCli, writeCaches };
+module.exports = { runCli, useDist, writeCaches };

@@ -1,32 +1,70 @@
 // Build: the CLI as CommonJS bundles (fast start-up, see design.md), the library with tsc.
 //
-// V8 compiles every byte of a bundle a command loads, so the CLI is cut in pieces that load only
-// when needed: cli.cjs (dispatch and asadmin's option rules), one piece per subcommand, program.cjs (commander: only for
-// --help, --version and mistakes), send.cjs (the notifier module with axios bundled in: only for the
-// commands that send), and errors.cjs, shared by all so that `instanceof` sees one class per error
-// type. Bundled axios, code-cached, starts ~80 ms sooner than axios loaded from node_modules.
-// CommonJS because an ESM bundle of commander fails with "Dynamic require", and ESM loads slower.
-import { build } from 'esbuild';
+// V8 compiles every byte of a bundle a command loads, so the CLI is cut in pieces that load only when
+// needed: cli.cjs (dispatch and asadmin's option rules), one piece per subcommand (the registry is read
+// as data to know them), program.cjs (commander: only for --help, --version and mistakes), send.cjs (the
+// notifier module with axios bundled in: only for the commands that send), and one piece per errors.ts,
+// shared by all so that `instanceof` sees one class per error type. Bundled axios, code-cached, starts
+// ~80 ms sooner than axios loaded from node_modules. CommonJS because an ESM bundle of commander fails
+// with "Dynamic require", and ESM loads slower.
+//
+// Everything is built in a folder of its own and swapped in at the end, so that a test run (or a user)
+// never sees a half-built dist/.
+import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const { version } = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
-// Each subcommand is a piece of its own too (those registry.ts loads), so that a command loads only
-// what it uses.
-const registry = readFileSync(resolve(root, 'src/commands/registry.ts'), 'utf8');
-const commandPieces = Object.fromEntries(
-  [...registry.matchAll(/import\('\.\/([\w-]+)\.js'\)/g)].map(([, name]) => [`src/commands/${name}.ts`, `${name}.cjs`]),
+const dist = join(root, 'dist');
+const staging = join(root, `dist.building-${process.pid}`);
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/** The subcommand names, from the registry itself: it is data, so reformatting it cannot change what is built. */
+async function registeredCommands() {
+  const source = readFileSync(join(root, 'src/commands/registry.ts'), 'utf8');
+  const { code } = await transform(source, { loader: 'ts', format: 'esm' });
+  // Its load() functions are never called here: only the names are read.
+  const { commands } = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+  return commands.map((command) => command.name);
+}
+
+/** Every errors.ts under src/: each a piece of its own. */
+function errorModules(folder = join(root, 'src')) {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return errorModules(path);
+    return entry.name === 'errors.ts' ? [path] : [];
+  });
+}
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  rmSync(staging, { recursive: true, force: true });
+  process.exit(1);
+}
+
+const names = await registeredCommands();
+const commandFolder = join(root, 'src/commands');
+const commandFiles = readdirSync(commandFolder).filter((name) => name.endsWith('.ts') && name !== 'registry.ts');
+for (const file of commandFiles) {
+  if (!names.includes(file.replace(/\.ts$/, ''))) fail(`src/commands/${file} is not in src/commands/registry.ts: src/commands/ holds one file per subcommand (shared code goes in src/commands/shared/)`);
+}
+for (const name of names) if (!existsSync(join(commandFolder, `${name}.ts`))) fail(`the registry names ${name}, but there is no src/commands/${name}.ts`);
+
+const commandPieces = Object.fromEntries(names.map((name) => [join(commandFolder, `${name}.ts`), `${name}.cjs`]));
+const errorPieces = Object.fromEntries(
+  errorModules().map((path) => [path, `${relative(join(root, 'src'), path).replace(/\/errors\.ts$/, '').replaceAll('/', '-')}-errors.cjs`]),
 );
-const pieces = {
-  'src/main.ts': 'cli.cjs',
-  'src/program.ts': 'program.cjs',
-  'src/notifier/send.ts': 'send.cjs',
-  'src/errors.ts': 'errors.cjs',
-  ...commandPieces,
-};
-const pieceByPath = new Map(Object.entries(pieces).map(([source, output]) => [resolve(root, source), output]));
+const pieceByPath = new Map(
+  Object.entries({
+    [join(root, 'src/cli/main.ts')]: 'cli.cjs',
+    [join(root, 'src/cli/program.ts')]: 'program.cjs',
+    [join(root, 'src/notifier/send.ts')]: 'send.cjs',
+    ...errorPieces,
+    ...commandPieces,
+  }),
+);
 
 /** Imports of another piece become require('./<piece>.cjs') instead of a copy of it. */
 function otherPiecesExternal(entry) {
@@ -42,13 +80,12 @@ function otherPiecesExternal(entry) {
   };
 }
 
-rmSync(resolve(root, 'dist'), { recursive: true, force: true });
-
-await Promise.all(
-  [...pieceByPath].map(([entry, output]) =>
-    build({
+rmSync(staging, { recursive: true, force: true });
+const results = await Promise.all(
+  [...pieceByPath].map(async ([entry, output]) => {
+    const result = await build({
       entryPoints: [entry],
-      outfile: resolve(root, 'dist', output),
+      outfile: join(staging, output),
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -62,13 +99,29 @@ await Promise.all(
       external: ['@colors/colors/safe'],
       plugins: [otherPiecesExternal(entry)],
       sourcemap: 'linked',
+      metafile: true,
       logLevel: 'warning',
-    }),
-  ),
+    });
+    return { entry, output, inputs: Object.keys(result.metafile.inputs).map((input) => resolve(root, input)) };
+  }),
 );
+
+// A command compiled into another piece would load with it: into cli.cjs, on every start.
+for (const { entry, output, inputs } of results) {
+  const intruder = inputs.find((input) => pieceByPath.has(input) && input !== entry);
+  if (intruder) fail(`${relative(root, intruder)} ended up inside dist/${output}; it must stay a piece of its own (import it lazily, or from its own piece)`);
+}
 
 // V8's code cache of what typical commands compile, loaded by bin/code-cache.js (the warm-up's own
 // output is of no interest).
-execFileSync(process.execPath, [resolve(root, 'scripts/warm-code-cache.cjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(process.execPath, [join(root, 'scripts/warm-code-cache.cjs'), staging], { stdio: ['ignore', 'ignore', 'inherit'] });
 
-execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', resolve(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(staging, 'lib')], {
+  stdio: 'inherit',
+});
+writeFileSync(join(staging, '.built'), `${new Date().toISOString()}\n`);
+
+const old = join(root, `dist.old-${process.pid}`);
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(staging, dist);
+rmSync(old, { recursive: true, force: true });

@@ -1,12 +1,15 @@
 // Build step: runs typical commands through the bundles in one process, then saves V8's code cache of
-// every function they compiled next to each bundle (see bin/code-cache.js).
+// every function they compiled next to each bundle (see bin/code-cache.js). Its argument is the folder
+// of the bundles being built.
 'use strict';
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { runCli, writeCaches } = require('../bin/code-cache.js');
+const { runCli, useDist, writeCaches } = require('../bin/code-cache.js');
 
-const bundle = join(__dirname, '..', 'dist', 'cli.cjs');
+const folder = process.argv[2];
+useDist(folder);
+const bundle = join(folder, 'cli.cjs');
 const sandbox = mkdtempSync(join(tmpdir(), 'notifier-warm-'));
 process.env = { PATH: process.env.PATH, HOME: sandbox, NOTIFIER_CONFIG: join(sandbox, 'config.json'), NOTIFIER_STATE_DIR: join(sandbox, 'state') };
 const runs = [

@@ -1,12 +1,12 @@
 // get-healthcheck-configuration: the health check service of a target as Payara printed it (status
 // lines, the notifier table, the checker table), or JSON for scripts.
-import { booleanOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
-import { formatColumns } from '../asadmin/table.js';
+import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import { formatColumns } from '../cli/asadmin/table.js';
 import type { HealthcheckConfig } from '../config/schema.js';
 import { findService, HEALTH_CHECK_SERVICES, healthcheckOf, thresholdsOf, type Thresholds } from '../healthcheck/catalog.js';
-import type { CommandContext, CommandOutcome } from './command.js';
-import { jsonOption, targetOption } from './common-options.js';
-import { readTarget } from './target-section.js';
+import type { CommandContext, CommandOutcome } from './shared/command.js';
+import { jsonOption } from './shared/option-values.js';
+import { readTarget, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'get-healthcheck-configuration',

@@ -1,10 +1,10 @@
 // get-hipchat-notifier-configuration: asadmin's table (asadmin.md §3), or JSON for scripts.
-import { booleanOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
-import { formatColumns } from '../asadmin/table.js';
+import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import { formatColumns } from '../cli/asadmin/table.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
-import type { CommandContext, CommandOutcome } from './command.js';
-import { jsonOption, targetOption } from './common-options.js';
-import { readTarget } from './target-section.js';
+import type { CommandContext, CommandOutcome } from './shared/command.js';
+import { jsonOption } from './shared/option-values.js';
+import { readTarget, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'get-hipchat-notifier-configuration',

@@ -1,9 +1,9 @@
 // get-notification-configuration: asadmin's Enabled / Notifier Enabled table, or JSON for scripts.
-import { booleanOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
-import { formatColumns } from '../asadmin/table.js';
-import type { CommandContext, CommandOutcome } from './command.js';
-import { jsonOption, targetOption } from './common-options.js';
-import { readTarget } from './target-section.js';
+import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import { formatColumns } from '../cli/asadmin/table.js';
+import type { CommandContext, CommandOutcome } from './shared/command.js';
+import { jsonOption } from './shared/option-values.js';
+import { readTarget, targetOption } from './shared/target.js';
 
 // Payara's text when a target has no notifier configuration.
 const NOT_DEFINED = 'No notifier defined';

@@ -1,11 +1,12 @@
 // healthcheck-configure-service-threshold: the thresholds of a percentage checker (cpu, machinemem, heap).
-import type { CommandSpec, OptionSpec, ParsedArgs } from '../asadmin/options.js';
-import { ConfigError, UsageError } from '../errors.js';
+import type { CommandSpec, OptionSpec, ParsedArgs } from '../cli/asadmin/options.js';
+import { UsageError } from '../cli/errors.js';
+import { ConfigError } from '../config/errors.js';
 import { DEFAULT_THRESHOLDS, thresholdsOf, thresholdsProblem, type Thresholds } from '../healthcheck/catalog.js';
-import type { CommandContext } from './command.js';
-import { targetOption } from './common-options.js';
-import { givenService, serviceNameOption, serviceNames } from './service-name.js';
-import { changeTarget, dynamicOption, wholeNumberOption } from './target-section.js';
+import type { CommandContext } from './shared/command.js';
+import { wholeNumberOption } from './shared/option-values.js';
+import { givenService, serviceNameOption, serviceNames } from './shared/service-name.js';
+import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 
 const THRESHOLD_OPTIONS: Record<keyof Thresholds, OptionSpec> = {
   critical: { name: 'thresholdCritical', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_THRESHOLDS.critical), description: 'above N% a result is CRITICAL' },

@@ -1,12 +1,12 @@
 // healthcheck-configure-service: one checker of a target (on/off, how often, its name).
-import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import { UsageError } from '../cli/errors.js';
 import { TIME_UNITS, type TimeUnit } from '../config/schema.js';
-import { UsageError } from '../errors.js';
 import { DEFAULT_TIME, DEFAULT_UNIT, defaultChecker, ensureHealthcheck, parseTimeUnit } from '../healthcheck/catalog.js';
-import type { CommandContext } from './command.js';
-import { targetOption } from './common-options.js';
-import { givenService, serviceNameOption, serviceNames } from './service-name.js';
-import { changeTarget, dynamicOption, invalidParameter, wholeNumberOption } from './target-section.js';
+import type { CommandContext } from './shared/command.js';
+import { invalidParameter, wholeNumberOption } from './shared/option-values.js';
+import { givenService, serviceNameOption, serviceNames } from './shared/service-name.js';
+import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 
 // asadmin lists Payara's acceptable values, which are in alphabetical order.
 const ACCEPTABLE_UNITS = [...TIME_UNITS].sort().join(',');

@@ -1,9 +1,9 @@
 // healthcheck-configure: the health check service of a target on or off, and its historical trace.
-import { booleanOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
 import { DEFAULT_HISTORICAL_TRACE_STORE_SIZE, ensureHealthcheck } from '../healthcheck/catalog.js';
-import type { CommandContext } from './command.js';
-import { targetOption } from './common-options.js';
-import { changeTarget, dynamicOption, wholeNumberOption } from './target-section.js';
+import type { CommandContext } from './shared/command.js';
+import { wholeNumberOption } from './shared/option-values.js';
+import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'healthcheck-configure',

@@ -1,9 +1,8 @@
 // healthcheck-hipchat-notifier-configure: whether the health check results of a target go to HipChat.
-import { booleanOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
 import { ensureHealthcheck } from '../healthcheck/catalog.js';
-import type { CommandContext } from './command.js';
-import { targetOption } from './common-options.js';
-import { changeTarget, dynamicOption } from './target-section.js';
+import type { CommandContext } from './shared/command.js';
+import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'healthcheck-hipchat-notifier-configure',

@@ -1,8 +1,8 @@
 // healthcheck-list-services: the health check services Payara knows, as asadmin's Name / Description table.
-import type { CommandSpec } from '../asadmin/options.js';
-import { formatColumns } from '../asadmin/table.js';
+import type { CommandSpec } from '../cli/asadmin/options.js';
+import { formatColumns } from '../cli/asadmin/table.js';
 import { HEALTH_CHECK_SERVICES } from '../healthcheck/catalog.js';
-import type { CommandContext } from './command.js';
+import type { CommandContext } from './shared/command.js';
 
 export const spec: CommandSpec = {
   name: 'healthcheck-list-services',

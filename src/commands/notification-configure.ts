@@ -1,8 +1,7 @@
 // notification-configure: the notification service of a target on or off.
-import { booleanOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
-import type { CommandContext } from './command.js';
-import { targetOption } from './common-options.js';
-import { changeTarget, dynamicOption } from './target-section.js';
+import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import type { CommandContext } from './shared/command.js';
+import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'notification-configure',

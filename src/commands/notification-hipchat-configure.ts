@@ -2,16 +2,16 @@
 // rateLimit and TLS settings.
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
-import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import { InputError, UsageError } from '../cli/errors.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
 import { updateConfig } from '../config/store.js';
-import { checkApiUrl, DEFAULT_API_URL, DEFAULT_RATE_LIMIT, parseRateLimit, roomNameProblem } from '../config/values.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { checkApiUrl, DEFAULT_API_URL, DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/values.js';
+import { parseRate } from '../util/rate.js';
 import { ensureHealthcheck } from '../healthcheck/catalog.js';
-import type { CommandContext } from './command.js';
-import { targetName, targetOption } from './common-options.js';
-import { applyDynamic, dynamicOption } from './target-section.js';
-import { readGivenToken, tokenOptions } from './token-input.js';
+import type { CommandContext } from './shared/command.js';
+import { applyDynamic, dynamicOption, targetName, targetOption } from './shared/target.js';
+import { readGivenToken, tokenOptions } from './shared/token.js';
 
 export const spec: CommandSpec = {
   name: 'notification-hipchat-configure',
@@ -62,7 +62,7 @@ function givenApiUrl(args: ParsedArgs, context: CommandContext): string | undefi
 
 function givenRateLimit(args: ParsedArgs): string | undefined {
   const given = stringOption(args, 'rateLimit');
-  if (given !== undefined && !parseRateLimit(given)) {
+  if (given !== undefined && !parseRate(given)) {
     throw new UsageError(`Invalid --rateLimit: ${given} (expected COUNT/DURATION, e.g. 30/60s or 100/5m)`);
   }
   return given?.trim();
@@ -76,7 +76,7 @@ function givenCaFile(args: ParsedArgs): string | null | undefined {
   try {
     accessSync(path, constants.R_OK);
   } catch {
-    throw new ConfigError(`Cannot read --caFile ${path}`);
+    throw new InputError(`Cannot read --caFile ${path}`);
   }
   return path;
 }

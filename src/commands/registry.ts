@@ -1,6 +1,6 @@
 // Every subcommand: its name, one line for `notifier --help`, and how to load it. Modules are loaded
 // only when their command runs, so start-up pays for one command, not all of them.
-import type { CommandModule } from './command.js';
+import type { CommandModule } from './shared/command.js';
 
 export interface CommandEntry {
   name: string;

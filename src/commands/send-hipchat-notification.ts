@@ -1,20 +1,29 @@
 // send-hipchat-notification: one message (--message, operands or stdin), or many with --ndjson.
-import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
-import { InterruptedError, UsageError } from '../errors.js';
-import { COLORS, MAX_FROM_LENGTH, MAX_MESSAGE_LENGTH } from '../notifier/types.js';
-import type { CommandContext, CommandOutcome } from './command.js';
-import { jsonOption, targetName, targetOption } from './common-options.js';
-import { notifierTarget } from '../config/notifier-target.js';
-import { deliveryOptions, deliverySettings, loadNotifierConfig, missingConfigError, openDelivery } from './delivery.js';
-import { sendNdjson } from './ndjson.js';
-import { buildNotification, checkedColor, checkedFormat, checkedFrom, checkedMessage, type NotificationDefaults } from './notification-input.js';
-import { readPrefix } from './stdin.js';
+import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import { UsageError } from '../cli/errors.js';
+import { notifierTargetOf } from '../config/notifier-target.js';
+import { COLORS, MAX_FROM_LENGTH, MAX_MESSAGE_LENGTH, truncateMessage } from '../notifier/message.js';
+import type { CommandContext, CommandOutcome } from './shared/command.js';
+import { deliveryOptions, deliverySettings, loadNotifierConfig, missingConfigError, withDelivery } from './shared/delivery.js';
+import {
+  buildNotification,
+  checkedColor,
+  checkedFormat,
+  checkedFrom,
+  checkedMessage,
+  truncationWarning,
+  type NotificationDefaults,
+} from './shared/message.js';
+import { sendNdjson } from './shared/ndjson.js';
+import { jsonOption } from './shared/option-values.js';
+import { readPrefix } from './shared/stdin.js';
+import { targetName, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'send-hipchat-notification',
   details: [
     'The message is --message, else the operands joined by spaces, else all of stdin (one trailing newline dropped); it is sent exactly as given.',
-    'Messages over 10000 characters are cut to 10000, ending in "…". A disabled notifier sends nothing and exits 0.',
+    `Messages over ${MAX_MESSAGE_LENGTH} characters are cut to ${MAX_MESSAGE_LENGTH}, ending in "…". A disabled notifier sends nothing and exits 0.`,
     'Every notifier process on the machine shares one rate limiter per room and token; 429s are waited out, 5xx and network errors retried.',
     'With --ndjson each stdin line is {"message": …, "color"?, "messageFormat"?, "notify"?, "from"?}; bad lines are reported and skipped.',
   ].join('\n'),
@@ -92,27 +101,19 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<Co
     return { quiet: json };
   }
 
-  if (ndjson) return sendNdjson(context, settings, notifierTarget(config), defaults, { json, dryRun });
+  if (ndjson) return sendNdjson(context, settings, notifierTargetOf(config), defaults, { json, dryRun });
 
-  const { truncateMessage } = await import('../notifier/send.js');
   const { message, truncated } = truncateMessage(given ?? (await stdinMessage(context)));
-  if (truncated) context.warn('The message is longer than 10000 characters: it was cut to 10000, ending in "…"');
+  if (truncated) context.warn(truncationWarning('The message'));
   const notification = buildNotification(message, defaults);
 
-  const abort = new AbortController();
-  const onInterrupt = () => abort.abort(new InterruptedError('Interrupted: nothing was sent'));
-  process.once('SIGINT', onInterrupt);
-  const delivery = await openDelivery(context, settings, notifierTarget(config), abort.signal);
-  try {
+  return withDelivery(context, settings, notifierTargetOf(config), 'Interrupted: nothing was sent', async ({ sender }) => {
     if (dryRun) {
-      context.print(JSON.stringify(delivery.sender.describe(notification), null, 2));
+      context.print(JSON.stringify(sender.describe(notification), null, 2));
       return { quiet: json };
     }
-    const result = await delivery.sender.send(notification);
+    const result = await sender.send(notification);
     if (json) context.print(JSON.stringify({ target, room: config.roomName, sent: 1, attempts: result.attempts, waitedMs: result.waitedMs, truncated }));
     return { quiet: json };
-  } finally {
-    process.removeListener('SIGINT', onInterrupt);
-    delivery.close();
-  }
+  });
 }

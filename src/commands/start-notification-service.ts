@@ -1,17 +1,20 @@
 // start-notification-service: runs the target's notification service in the foreground (systemd,
 // containers, CI), or with --detach in the background with its log in the state folder.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import { UsageError } from '../cli/errors.js';
 import { resolveStateDir } from '../config/paths.js';
-import { ConfigError, UsageError } from '../errors.js';
 import { pidFile, serviceFolder } from '../service/control.js';
-import { claimPidFile, releasePidFile, runningService } from '../service/pid-file.js';
+import { ServiceError } from '../service/errors.js';
+import { alreadyRunning, claimPidFile, releasePidFile, runningService } from '../service/pid-file.js';
 import type { LogLevel } from '../service/service.js';
 import { DEFAULT_SPOOL_LIMIT } from '../service/spool.js';
-import type { CommandContext, CommandOutcome } from './command.js';
-import { targetName, targetOption } from './common-options.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
+import { abortableSleep } from '../util/sleep.js';
+import type { CommandContext, CommandOutcome } from './shared/command.js';
+import { targetName, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'start-notification-service',
@@ -32,6 +35,7 @@ export const spec: CommandSpec = {
 };
 
 const DETACH_WAIT_MS = 10_000;
+const DETACH_POLL_MS = 50;
 
 function spoolLimit(args: ParsedArgs): number {
   const text = stringOption(args, 'spoolLimit');
@@ -48,11 +52,11 @@ function logLine(level: LogLevel, message: string): string {
 async function detach(context: CommandContext, target: string, stateDir: string, limit: number): Promise<void> {
   const pidPath = pidFile(stateDir, target);
   const running = runningService(pidPath);
-  if (running) throw new ConfigError(`A notification service for target ${target} is already running (pid ${running.pid}, since ${running.startedAt})`);
+  if (running) throw alreadyRunning(target, running);
   const folder = serviceFolder(stateDir, target);
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  makePrivateFolder(folder);
   const logPath = join(folder, 'service.log');
-  const log = openSync(logPath, 'a', 0o600);
+  const log = openSync(logPath, 'a', PRIVATE_FILE_MODE);
   const child = spawn(
     process.execPath,
     [process.argv[1]!, 'start-notification-service', `--target=${target}`, `--spoolLimit=${limit}`, `--config=${context.configPath}`],
@@ -67,10 +71,10 @@ async function detach(context: CommandContext, target: string, stateDir: string,
       context.print(`Notification service for target ${target} started in the background (pid ${child.pid}); log: ${logPath}`);
       return;
     }
-    const code = await Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(resolve, 50, undefined))]);
-    if (code !== undefined) throw new ConfigError(`The notification service did not start (exit ${code}); see ${logPath}`);
+    const code = await Promise.race([exited, abortableSleep(DETACH_POLL_MS).then(() => undefined)]);
+    if (code !== undefined) throw new ServiceError(`The notification service did not start (exit ${code}); see ${logPath}`);
   }
-  throw new ConfigError(`The notification service did not start within ${DETACH_WAIT_MS / 1000} s; see ${logPath}`);
+  throw new ServiceError(`The notification service did not start within ${DETACH_WAIT_MS / 1000} s; see ${logPath}`);
 }
 
 export async function run(context: CommandContext, args: ParsedArgs): Promise<CommandOutcome> {

@@ -1,13 +1,14 @@
 // stop-notification-service: asks the target's running notification service to stop (SIGTERM) and
 // waits until it has: the request in flight finished, the rest kept in the spool.
-import type { CommandSpec, ParsedArgs } from '../asadmin/options.js';
+import type { CommandSpec, ParsedArgs } from '../cli/asadmin/options.js';
 import { resolveStateDir } from '../config/paths.js';
-import { ConfigError } from '../errors.js';
-import { isProcessAlive } from '../fsutil/atomic-write.js';
 import { pidFile } from '../service/control.js';
+import { ServiceError } from '../service/errors.js';
 import { runningService } from '../service/pid-file.js';
-import type { CommandContext } from './command.js';
-import { targetName, targetOption } from './common-options.js';
+import { isProcessAlive } from '../util/process.js';
+import { abortableSleep } from '../util/sleep.js';
+import type { CommandContext } from './shared/command.js';
+import { targetName, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'stop-notification-service',
@@ -17,6 +18,7 @@ export const spec: CommandSpec = {
 };
 
 const STOP_WAIT_MS = 10_000;
+const STOP_POLL_MS = 50;
 
 export async function run(context: CommandContext, args: ParsedArgs): Promise<void> {
   const target = targetName(args);
@@ -28,8 +30,8 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
   process.kill(running.pid, 'SIGTERM');
   const deadline = Date.now() + STOP_WAIT_MS;
   while (isProcessAlive(running.pid)) {
-    if (Date.now() > deadline) throw new ConfigError(`The notification service of target ${target} (pid ${running.pid}) did not stop within ${STOP_WAIT_MS / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (Date.now() > deadline) throw new ServiceError(`The notification service of target ${target} (pid ${running.pid}) did not stop within ${STOP_WAIT_MS / 1000} s`);
+    await abortableSleep(STOP_POLL_MS);
   }
   context.print(`Notification service for target ${target} stopped (pid ${running.pid})`);
 }

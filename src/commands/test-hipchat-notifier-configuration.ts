@@ -1,14 +1,15 @@
 // test-hipchat-notifier-configuration (asadmin.md §4): one test notification, enabled or not;
 // success only when HipChat accepted it.
-import { stringOption, type CommandSpec, type ParsedArgs } from '../asadmin/options.js';
+import { stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
+import { UsageError } from '../cli/errors.js';
+import { ConfigError } from '../config/errors.js';
+import { notifierTargetOf } from '../config/notifier-target.js';
 import { DEFAULT_API_URL, DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/values.js';
-import { ConfigError, UsageError } from '../errors.js';
-import type { CommandContext } from './command.js';
-import { targetName, targetOption } from './common-options.js';
-import { notifierTarget } from '../config/notifier-target.js';
-import { deliveryOptions, deliverySettings, loadNotifierConfig, openDelivery } from './delivery.js';
-import { buildNotification } from './notification-input.js';
-import { readGivenToken, tokenOptions } from './token-input.js';
+import type { CommandContext } from './shared/command.js';
+import { deliveryOptions, deliverySettings, loadNotifierConfig, withDelivery } from './shared/delivery.js';
+import { buildNotification } from './shared/message.js';
+import { targetName, targetOption } from './shared/target.js';
+import { readGivenToken, tokenOptions } from './shared/token.js';
 
 export const spec: CommandSpec = {
   name: 'test-hipchat-notifier-configuration',
@@ -46,10 +47,8 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     throw new ConfigError(`No HipChat notifier is configured for target ${target}: give --roomName and --token, or run notifier notification-hipchat-configure first`);
   }
 
-  const delivery = await openDelivery(context, settings, notifierTarget({ ...merged, roomName: merged.roomName, token: merged.token }));
-  try {
-    await delivery.sender.send(buildNotification(`${TEST_SUBJECT}\n${TEST_MESSAGE}`, { color: 'green', messageFormat: 'text', notify: false }));
-  } finally {
-    delivery.close();
-  }
+  const destination = notifierTargetOf({ ...merged, roomName: merged.roomName, token: merged.token });
+  await withDelivery(context, settings, destination, 'Interrupted: nothing was sent', ({ sender }) =>
+    sender.send(buildNotification(`${TEST_SUBJECT}\n${TEST_MESSAGE}`, { color: 'green', messageFormat: 'text', notify: false })),
+  );
 }

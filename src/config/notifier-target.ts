@@ -1,18 +1,18 @@
-// The stored HipChat notifier configuration as the notifier module's target: what both the sending
-// commands and the notification service deliver to.
-import type { NotifierTarget } from '../notifier/send.js';
+// The stored HipChat notifier configuration as what the notifier library delivers to (its NotifierTarget):
+// what both the sending commands and the notification service use. Built here without importing the
+// library, so that config/ stays below it; the compiler checks the shape where the result is used.
+import { parseRate } from '../util/rate.js';
 import type { HipChatNotifierConfig } from './schema.js';
-import { parseRateLimit } from './values.js';
 
 export type TargetSettings = Pick<HipChatNotifierConfig, 'apiUrl' | 'roomName' | 'token' | 'rateLimit' | 'caFile' | 'insecure'>;
 
-export function notifierTarget(config: TargetSettings): NotifierTarget {
+export function notifierTargetOf(config: TargetSettings) {
   return {
     apiUrl: config.apiUrl,
     roomName: config.roomName,
     token: config.token,
     // The schema has already checked the stored text.
-    rate: parseRateLimit(config.rateLimit)!,
+    rate: parseRate(config.rateLimit)!,
     ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
     ...(config.insecure ? { insecure: true } : {}),
   };

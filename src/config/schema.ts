@@ -1,6 +1,7 @@
 // The config file's shape. zod/mini rather than full zod: it costs a fraction of the start-up time.
 import * as z from 'zod/mini';
-import { checkApiUrl, MAX_ROOM_NAME_LENGTH, parseRateLimit, tokenProblem } from './values.js';
+import { parseRate } from '../util/rate.js';
+import { checkApiUrl, MAX_ROOM_NAME_LENGTH, tokenProblem } from './values.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -11,7 +12,7 @@ export const hipchatNotifierSchema = z.object({
   dynamic: z.boolean(),
   noisy: z.boolean(),
   apiUrl: z.string().check(z.refine((url) => !('problem' in checkApiUrl(url)), 'not an http(s) URL without credentials, query or fragment')),
-  rateLimit: z.string().check(z.refine((text) => parseRateLimit(text) !== undefined, 'not COUNT/DURATION')),
+  rateLimit: z.string().check(z.refine((text) => parseRate(text) !== undefined, 'not COUNT/DURATION')),
   caFile: z.optional(z.string()),
   insecure: z.optional(z.boolean()),
 });

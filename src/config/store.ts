@@ -1,31 +1,18 @@
 // The config file: read strictly, written atomically under a lock, never "repaired".
 // Reads are synchronous (node:fs): the file is small, and node:fs/promises alone costs milliseconds
 // of start-up; the lock and atomic-write modules load only when a command writes.
-import { lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { describeErrno, errnoCode } from '../util/errno.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
+import { ConfigError } from './errors.js';
 import { CONFIG_VERSION, configSchema, describeSchemaIssue, emptyConfig, type ConfigDocument } from './schema.js';
-import { errnoCode } from '../util/errno.js';
-
-const FILE_MODE = 0o600;
-const FOLDER_MODE = 0o700;
 
 /** A one-line reason for a failed file operation, naming the path. */
 export function describeFileError(action: string, path: string, error: unknown): unknown {
   // Only operating-system errors are described here; our own typed errors already say what is wrong.
   if (errnoCode(error) === undefined) return error;
-  const reasons: Record<string, string> = {
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    EISDIR: 'it is a directory',
-    ENOTDIR: 'a parent of it is not a directory',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on device',
-    ELOOP: 'too many symbolic links',
-  };
-  const code = errnoCode(error);
-  const reason = reasons[code!] ?? (error as Error).message;
-  return new ConfigError(`Cannot ${action} ${path}: ${reason}`);
+  return new ConfigError(`Cannot ${action} ${path}: ${describeErrno(error)}`);
 }
 
 /**
@@ -99,13 +86,13 @@ export async function updateConfig(path: string, change: (config: ConfigDocument
   const { realPath } = locate(path);
   const folder = dirname(realPath);
   try {
-    mkdirSync(folder, { recursive: true, mode: FOLDER_MODE });
+    makePrivateFolder(folder);
   } catch (error) {
     throw describeFileError('create config folder', folder, error);
   }
   const [{ withFileLock }, { removeOrphanTempFiles, writeFileAtomic }] = await Promise.all([
-    import('../fsutil/lock.js'),
-    import('../fsutil/atomic-write.js'),
+    import('../util/lock.js'),
+    import('../util/atomic-write.js'),
   ]);
   try {
     return await withFileLock(realPath, async () => {
@@ -115,7 +102,7 @@ export async function updateConfig(path: string, change: (config: ConfigDocument
       const checked = configSchema.safeParse(config);
       // A change that breaks the schema is a bug of ours, not the user's: refuse to write it.
       if (!checked.success) throw new ConfigError(`Refusing to write an invalid configuration: ${describeSchemaIssue(checked.error.issues[0]!)}`);
-      writeFileAtomic(realPath, `${JSON.stringify(config, null, 2)}\n`, { mode: FILE_MODE });
+      writeFileAtomic(realPath, `${JSON.stringify(config, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
       return config;
     });
   } catch (error) {

@@ -1,5 +1,4 @@
 // Validation of the values a HipChat notifier configuration holds (checks asadmin never made).
-import { parseDuration } from '../util/duration.js';
 
 export const DEFAULT_API_URL = 'https://api.hipchat.com';
 export const DEFAULT_RATE_LIMIT = '30/60s';
@@ -49,21 +48,4 @@ export function checkApiUrl(text: string): ApiUrlCheck {
   if (url.hash || text.includes('#')) return { problem: 'Invalid --apiUrl: a fragment is refused' };
   const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   return { url: base, plainHttp: url.protocol === 'http:' && !isLoopbackHost(url.hostname) };
-}
-
-export interface RateLimitSpec {
-  count: number;
-  perMs: number;
-}
-
-const RATE_LIMIT = /^(\d+)\/(.+)$/;
-
-/** 'COUNT/DURATION', e.g. '30/60s' or '100/5m'; undefined when malformed. */
-export function parseRateLimit(text: string): RateLimitSpec | undefined {
-  const match = RATE_LIMIT.exec(text.trim());
-  if (!match) return undefined;
-  const count = Number(match[1]);
-  const perMs = parseDuration(match[2]!);
-  if (!Number.isSafeInteger(count) || count < 1 || perMs === undefined || perMs < 1) return undefined;
-  return { count, perMs };
 }

@@ -1,26 +1,26 @@
 // Delivery of notifications to one room: the shared rate limiter first, then the HipChat client,
 // with retries for what is worth retrying. At-least-once: an answer lost after HipChat accepted
 // a message leads to a resend.
-import { HipChatError, RateLimitError } from '../errors.js';
 import { formatDuration } from '../util/duration.js';
-import { abortableSleep } from '../util/sleep.js';
+import type { Rate } from '../util/rate.js';
+import { abortableSleep, backoffDelay, type Backoff } from '../util/sleep.js';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES } from './defaults.js';
-import { HipChatClient } from './hipchat-client.js';
-import { SharedRateLimiter } from './rate-limit/state-store.js';
-import type { RateSpec } from './rate-limit/token-bucket.js';
-import { MAX_MESSAGE_LENGTH, type RoomNotification } from './types.js';
+import { HipChatError, RateLimitError } from './errors.js';
+import { HipChatClient } from './hipchat/client.js';
+import type { RoomNotification } from './message.js';
+import { SharedRateLimiter } from './rate-limit/file-store.js';
+import { usedUp, type WaitReason } from './waits.js';
 
 /** Where and how to send: the stored HipChat notifier configuration of a target. */
 export interface NotifierTarget {
   apiUrl: string;
   roomName: string;
   token: string;
-  rate: RateSpec;
+  rate: Rate;
   caFile?: string;
   insecure?: boolean;
 }
 
-export type WaitReason = 'local' | 'ratelimit' | 'flood' | 'retry';
 
 export interface SendOptions {
   /** Folder of the rate-limit state shared by every process on the machine. */
@@ -55,22 +55,9 @@ export interface SendResult {
   waitedMs: number;
 }
 
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 30_000;
-const ELLIPSIS = '…';
-const LIMIT_CAUSES: Record<string, string> = {
-  local: 'The configured rate limit is used up',
-  ratelimit: "HipChat's rate limit for this token is used up",
-  flood: "HipChat's flood control for this room is used up",
-};
+/** Between retries after 5xx, timeouts and connection errors. */
+const RETRY_BACKOFF: Backoff = { firstMs: 500, maxMs: 30_000, jitter: true };
 
-
-/** HipChat refuses messages over 10000 characters: keep 9999 and end with '…'. Counts code points, as HipChat does. */
-export function truncateMessage(message: string): { message: string; truncated: boolean } {
-  const characters = [...message];
-  if (characters.length <= MAX_MESSAGE_LENGTH) return { message, truncated: false };
-  return { message: characters.slice(0, MAX_MESSAGE_LENGTH - 1).join('') + ELLIPSIS, truncated: true };
-}
 
 /** Sends notifications to one room over one kept-alive connection. Call close() when done. */
 export class NotificationSender {
@@ -138,7 +125,7 @@ export class NotificationSender {
 
     for (;;) {
       // The limiter sleeps by itself; onWait only keeps the account and enforces the cap.
-      await this.limiter.acquire({ signal, onWait: (ms, reason) => account(ms, reason as WaitReason, LIMIT_CAUSES[reason] ?? reason) });
+      await this.limiter.acquire({ signal, onWait: (ms, reason) => account(ms, reason, usedUp(reason)) });
       // Stopped while waiting for the limiter's last answer: send nothing more.
       signal?.throwIfAborted();
       attempts++;
@@ -177,10 +164,8 @@ export class NotificationSender {
     this.client.close();
   }
 
-  /** Exponential, capped, with jitter so that many clients do not retry in step. */
   private backoff(failure: number): number {
-    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (failure - 1));
-    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+    return backoffDelay(failure, RETRY_BACKOFF, this.random);
   }
 }
 

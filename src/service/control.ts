@@ -1,11 +1,9 @@
 // How commands reach a running notification service of a target: the pid file it keeps, and the
 // reload request a `--dynamic=true` configure leaves for it (the service polls it and re-reads the
 // configuration within a second). Files rather than signals: nothing to get wrong about pids.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const FOLDER_MODE = 0o700;
-const FILE_MODE = 0o600;
+import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
 
 /** Folder of one target's service files: pid file, reload request, spool. */
 export function serviceFolder(stateDir: string, target: string): string {
@@ -26,8 +24,8 @@ export function pidFile(stateDir: string, target: string): string {
  * none runs: a service reads the configuration when it starts anyway.
  */
 export function requestReload(stateDir: string, target: string): void {
-  mkdirSync(serviceFolder(stateDir, target), { recursive: true, mode: FOLDER_MODE });
-  writeFileSync(reloadRequestFile(stateDir, target), `${Date.now()}\n`, { mode: FILE_MODE });
+  makePrivateFolder(serviceFolder(stateDir, target));
+  writeFileSync(reloadRequestFile(stateDir, target), `${Date.now()}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
 /** The content of the reload request ('' when there is none), to notice a new one. */

@@ -1,9 +1,11 @@
 // The pid file of a target's running notification service: it refuses a second service for the same
 // target, and tells stop-notification-service which process to stop.
-import { openSync, readFileSync, unlinkSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isProcessAlive } from '../fsutil/atomic-write.js';
-import { ConfigError } from '../errors.js';
+import { errnoCode } from '../util/errno.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
+import { isProcessAlive } from '../util/process.js';
+import { ServiceError } from './errors.js';
 
 export interface RunningService {
   pid: number;
@@ -41,23 +43,27 @@ export function runningService(path: string): RunningService | undefined {
   return undefined;
 }
 
-/** Claims the pid file for this process; ConfigError naming the running service when one runs. */
+/** Claims the pid file for this process; a ServiceError naming the running service when one runs. */
 export function claimPidFile(path: string, target: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makePrivateFolder(dirname(path));
   for (;;) {
     let fd: number;
     try {
-      fd = openSync(path, 'wx', 0o600);
+      fd = openSync(path, 'wx', PRIVATE_FILE_MODE);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (errnoCode(error) !== 'EEXIST') throw error;
       const running = runningService(path);
-      if (running) throw new ConfigError(`A notification service for target ${target} is already running (pid ${running.pid}, since ${running.startedAt})`);
+      if (running) throw alreadyRunning(target, running);
       continue; // the stale file is gone: claim it
     }
     writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
     closeSync(fd);
     return;
   }
+}
+
+export function alreadyRunning(target: string, running: RunningService): ServiceError {
+  return new ServiceError(`A notification service for target ${target} is already running (pid ${running.pid}, since ${running.startedAt})`);
 }
 
 /** Removes the pid file if it is this process's. */

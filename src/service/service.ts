@@ -5,15 +5,16 @@
 // limiter, retries), so that nothing is lost on a stop, a crash or an outage.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { HipChatError, RateLimitError } from '../errors.js';
-import { readConfig } from '../config/store.js';
+import { notifierTargetOf } from '../config/notifier-target.js';
 import type { HipChatNotifierConfig, TargetConfig, TimeUnit } from '../config/schema.js';
-import { notifierTarget } from '../config/notifier-target.js';
+import { readConfig } from '../config/store.js';
 import { findService, thresholdsOf, type Thresholds } from '../healthcheck/catalog.js';
 import { CHECKER_FACTORIES, LEVEL_OF_STATUS, type Checker, type Level } from '../healthcheck/checkers.js';
+import { HipChatError, RateLimitError } from '../notifier/errors.js';
+import type { Color, RoomNotification } from '../notifier/message.js';
 import { NotificationSender } from '../notifier/send.js';
-import { abortableSleep, MAX_TIMER_MS } from '../util/sleep.js';
-import type { Color, RoomNotification } from '../notifier/types.js';
+import { MS_PER } from '../util/duration.js';
+import { abortableSleep, backoffDelay, MAX_TIMER_MS, type Backoff } from '../util/sleep.js';
 import { readReloadRequest, serviceFolder } from './control.js';
 import { Spool } from './spool.js';
 
@@ -30,20 +31,20 @@ export interface ServiceOptions {
 
 const COLOR_OF_LEVEL: Record<Level, Color> = { SEVERE: 'red', WARNING: 'yellow', INFO: 'green', FINE: 'gray' };
 const UNIT_MS: Record<TimeUnit, number> = {
-  NANOSECONDS: 1e-6,
-  MICROSECONDS: 1e-3,
-  MILLISECONDS: 1,
-  SECONDS: 1000,
-  MINUTES: 60_000,
-  HOURS: 3_600_000,
-  DAYS: 86_400_000,
+  NANOSECONDS: MS_PER.nanosecond,
+  MICROSECONDS: MS_PER.microsecond,
+  MILLISECONDS: MS_PER.millisecond,
+  SECONDS: MS_PER.second,
+  MINUTES: MS_PER.minute,
+  HOURS: MS_PER.hour,
+  DAYS: MS_PER.day,
 };
 /** A checker every few nanoseconds would only burn CPU and the rate limit. */
 const MIN_PERIOD_MS = 100;
 const RELOAD_POLL_MS = 250;
 const IDLE_RECHECK_MS = 1000;
-const RETRY_BASE_MS = 1000;
-const RETRY_CAP_MS = 30_000;
+/** Between tries while HipChat is down or slow (the sender's own retries come first). */
+const RETRY_BACKOFF: Backoff = { firstMs: 1000, maxMs: 30_000, jitter: false };
 /** A stop must not wait for a slow HipChat longer than this (SIGTERM exits within 5 s). */
 const SERVICE_REQUEST_TIMEOUT_MS = 4000;
 
@@ -197,7 +198,7 @@ export class NotificationService {
     const key = senderKey(hipchat);
     if (this.sender?.key !== key) {
       this.sender?.sender.close();
-      const sender = new NotificationSender(notifierTarget(hipchat), {
+      const sender = new NotificationSender(notifierTargetOf(hipchat), {
         stateDir: this.options.stateDir,
         env: this.options.env,
         signal: this.stopping.signal,
@@ -261,7 +262,7 @@ export class NotificationService {
         // HipChat down or slow, the rate limit, or a local problem (an unreadable CA file, say): the
         // notification stays spooled and is tried again later.
         failures++;
-        const waitMs = error instanceof RateLimitError ? error.retryAfterMs : Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (failures - 1));
+        const waitMs = error instanceof RateLimitError ? error.retryAfterMs : backoffDelay(failures, RETRY_BACKOFF);
         this.options.log('WARNING', `${(error as Error).message}; ${this.spool.size} waiting, next try in ${Math.ceil(waitMs / 1000)} s`);
         try {
           await abortableSleep(waitMs, this.stopping.signal);

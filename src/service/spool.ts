@@ -2,13 +2,12 @@
 // HipChat outage loses none: one file per notification, named by a sequence number, written
 // atomically, deleted once HipChat has accepted it. Only the service of one target writes it (its pid
 // file sees to that).
-import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fsutil/atomic-write.js';
-import type { RoomNotification } from '../notifier/types.js';
-
-const FILE_MODE = 0o600;
-const FOLDER_MODE = 0o700;
+import type { RoomNotification } from '../notifier/message.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { errnoCode } from '../util/errno.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
 const ITEM = /^(\d{12})\.json$/;
 
 export const DEFAULT_SPOOL_LIMIT = 10_000;
@@ -26,7 +25,7 @@ export class Spool {
     private readonly folder: string,
     readonly limit = DEFAULT_SPOOL_LIMIT,
   ) {
-    mkdirSync(folder, { recursive: true, mode: FOLDER_MODE });
+    makePrivateFolder(folder);
     this.sequences = readdirSync(folder)
       .map((name) => ITEM.exec(name)?.[1])
       .filter((sequence): sequence is string => sequence !== undefined)
@@ -42,7 +41,7 @@ export class Spool {
   append(notification: RoomNotification): number {
     const sequence = (this.sequences.at(-1) ?? 0) + 1;
     // Not fsync'd: a killed process leaves its writes in the page cache; only a power cut could lose one.
-    writeFileAtomic(this.path(sequence), JSON.stringify(notification), { mode: FILE_MODE, durable: false });
+    writeFileAtomic(this.path(sequence), JSON.stringify(notification), { mode: PRIVATE_FILE_MODE, durable: false });
     this.sequences.push(sequence);
     let dropped = 0;
     while (this.sequences.length > this.limit) {
@@ -69,7 +68,7 @@ export class Spool {
     try {
       unlinkSync(this.path(sequence));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (errnoCode(error) !== 'ENOENT') throw error;
     }
     const index = this.sequences.indexOf(sequence);
     if (index !== -1) this.sequences.splice(index, 1);

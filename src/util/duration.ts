@@ -1,13 +1,25 @@
-// Durations as people type them on a command line: '500ms', '60s', '5m', '1h' (a bare number is seconds).
+// Durations: as people type them on a command line ('500ms', '60s', '5m', '1h'; a bare number is
+// seconds), in the units Payara's health checks are configured in, and as messages show them.
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Milliseconds in one of each unit. */
+export const MS_PER = {
+  nanosecond: 1e-6,
+  microsecond: 1e-3,
+  millisecond: 1,
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+} as const;
+
+const SUFFIX_MS: Record<string, number> = { ms: MS_PER.millisecond, s: MS_PER.second, m: MS_PER.minute, h: MS_PER.hour };
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
 /** Milliseconds, or undefined when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text.trim().toLowerCase());
   if (!match) return undefined;
-  const ms = Number(match[1]) * UNIT_MS[match[2] ?? 's']!;
+  const ms = Number(match[1]) * SUFFIX_MS[match[2] ?? 's']!;
   return Number.isFinite(ms) ? Math.round(ms) : undefined;
 }
 

@@ -12,11 +12,7 @@
 // lease's units count against the bucket's capacity until it ends, so that the bucket cannot refill to a full
 // burst while they are still to be sent. Server windows are never leased: once known, they count every send.
 
-/** `count` notifications per `perMs` milliseconds. */
-export interface RateSpec {
-  count: number;
-  perMs: number;
-}
+import type { Rate } from '../../util/rate.js';
 
 export type WindowKind = 'ratelimit' | 'flood';
 export type LimitReason = 'local' | WindowKind;
@@ -39,7 +35,7 @@ export type ServerWindows = Partial<Record<WindowKind, ServerWindow>>;
 export type TrackedWindow = ServerWindow | { limit: number; remaining: number; resetAt: null; startedAt: number };
 
 export interface LocalBucket {
-  rate: RateSpec;
+  rate: Rate;
   /** Fractional: refill is continuous. */
   tokens: number;
   updatedAt: number;
@@ -77,7 +73,7 @@ const EPSILON = 1e-9;
 const ANSWER_MAX_MS = 60_000;
 
 /** A full local bucket, no server window known. */
-export function createBucketState(rate: RateSpec, now: number): BucketState {
+export function createBucketState(rate: Rate, now: number): BucketState {
   return {
     local: { rate: { count: rate.count, perMs: rate.perMs }, tokens: rate.count, updatedAt: now },
     server: {},
@@ -89,7 +85,7 @@ export function createBucketState(rate: RateSpec, now: number): BucketState {
  * Switches the local bucket to another rate; it keeps no more tokens than it had, so changing the configuration
  * never grants a burst.
  */
-export function withRate(state: BucketState, rate: RateSpec, now: number): BucketState {
+export function withRate(state: BucketState, rate: Rate, now: number): BucketState {
   if (state.local.rate.count === rate.count && state.local.rate.perMs === rate.perMs) return state;
   const local = refill(state.local, now);
   return { ...state, local: { ...local, rate: { count: rate.count, perMs: rate.perMs }, tokens: Math.min(rate.count, local.tokens) } };
@@ -299,7 +295,7 @@ function rollOver(state: BucketState, now: number): Partial<Record<WindowKind, T
 }
 
 /** The full window of unknown end that holds now, a window having ended at `end`. */
-function windowAfter(limit: number, end: number, now: number, rate: RateSpec): TrackedWindow {
+function windowAfter(limit: number, end: number, now: number, rate: Rate): TrackedWindow {
   // Periods that passed unseen are skipped, else the window would roll over (and refill) again on every call.
   const startedAt = end + Math.floor((now - end) / rate.perMs) * rate.perMs;
   return { limit, remaining: limit, resetAt: null, startedAt };
@@ -309,6 +305,6 @@ function windowAfter(limit: number, end: number, now: number, rate: RateSpec): T
  * When a window refills. For a window no answer has described yet (its requests may all have failed without
  * headers), the configured period stands in, so that the limiter never waits forever for an answer.
  */
-function windowEnd(window: TrackedWindow, rate: RateSpec): number {
+function windowEnd(window: TrackedWindow, rate: Rate): number {
   return window.resetAt ?? window.startedAt + rate.perMs;
 }

@@ -1,0 +1,18 @@
+// Entry point of the bundled CLI (dist/cli.cjs).
+import { writeToDescriptor } from '../util/fd-output.js';
+import { main } from './dispatch.js';
+
+main({
+  argv: process.argv.slice(2),
+  env: process.env,
+  get stdin() {
+    return process.stdin;
+  },
+  get stderrStream() {
+    return process.stderr;
+  },
+  out: (text) => writeToDescriptor(1, text),
+  err: (text) => writeToDescriptor(2, text),
+}).then((code) => {
+  process.exitCode = code;
+});

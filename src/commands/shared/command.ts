@@ -1,0 +1,27 @@
+// What every subcommand module exports, and what the CLI hands it.
+import type { CommandSpec, ParsedArgs } from '../../cli/asadmin/options.js';
+
+export interface CommandContext {
+  /** The config file this invocation uses (--config, $NOTIFIER_CONFIG or the XDG default). */
+  readonly configPath: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdin: NodeJS.ReadStream;
+  /** Writes a line (or lines) to stdout. */
+  print(text: string): void;
+  /** Writes a line to stderr. */
+  report(text: string): void;
+  /** Writes 'Warning: …' to stderr. */
+  warn(text: string): void;
+  /** Writes raw text to stderr (for a status line that rewrites itself). */
+  writeStderr(text: string): void;
+}
+
+export interface CommandOutcome {
+  /** Leave out the 'Command … executed successfully.' line (e.g. stdout holds JSON only). */
+  quiet?: boolean;
+}
+
+export interface CommandModule {
+  spec: CommandSpec;
+  run(context: CommandContext, args: ParsedArgs): Promise<CommandOutcome | void>;
+}

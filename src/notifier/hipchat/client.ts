@@ -1,0 +1,275 @@
+// The HipChat REST API v2 contract (shared/reference/hipchat-api-v2.md) on axios: one room, one token, one
+// kept-alive route (direct or through a proxy).
+// Imported lazily by the commands that send: axios alone costs ~95 ms of start-up.
+import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
+import axios, { isAxiosError, isCancel, type AxiosInstance, type AxiosProxyConfig, type AxiosResponse } from 'axios';
+import { DEFAULT_TIMEOUT_MS } from '../defaults.js';
+import { EndpointError, HipChatError } from '../errors.js';
+import type { RoomNotification } from '../message.js';
+import { axiosProxyConfig, proxyFor, TunnellingAgent } from './proxy.js';
+import { CERTIFICATE_PROBLEMS, trustingContext } from './tls.js';
+
+export interface HipChatClientOptions {
+  /** e.g. 'https://hipchat.example.com' or 'http://127.0.0.1:4000'; may carry a path prefix. */
+  apiUrl: string;
+  token: string;
+  /** Connect + response timeout, default 10_000. */
+  timeoutMs?: number;
+  /** Extra CA (PEM) trusted in addition to Node's defaults and NODE_EXTRA_CA_CERTS. */
+  caFile?: string;
+  /** Skip certificate verification (the caller warns). */
+  insecure?: boolean;
+  /** Where HTTPS_PROXY/HTTP_PROXY/NO_PROXY (and lower-case) are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SendOutcome {
+  status: number;
+  /** Response headers, names lower-case (X-Ratelimit-*, X-FloodControl-*). */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+const REDACTED = 'Bearer <redacted>';
+
+// Failures before any answer that a later attempt may not meet. Anything else without an answer
+// (a TLS protocol error, a bad option) is a configuration problem: retrying cannot help.
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET', // also "socket hang up"
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EPIPE',
+  'ECONNABORTED',
+]);
+
+// Of those, the ones where no connection was made at all, so no request reached HipChat.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+
+
+export class HipChatClient {
+  private readonly target: URL;
+  private readonly notificationBase: string;
+  private readonly agent: http.Agent;
+  private readonly http: AxiosInstance;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+  /** Host of the proxy in use, for error messages (never its credentials). */
+  private readonly proxyHost: string | undefined;
+
+  constructor(options: HipChatClientOptions) {
+    const base = options.apiUrl.replace(/\/+$/, '');
+    this.target = new URL(base);
+    if (this.target.protocol !== 'https:' && this.target.protocol !== 'http:') {
+      throw new EndpointError(`The HipChat API URL must start with https:// or http://: ${base}`);
+    }
+    this.notificationBase = `${base}/v2/room/`;
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+    const originTls: tls.ConnectionOptions = {};
+    if (options.caFile !== undefined) originTls.secureContext = trustingContext(options.caFile);
+    if (options.insecure) originTls.rejectUnauthorized = false;
+
+    // The target never changes, so neither does the route: one agent serves every message.
+    const proxy = proxyFor(this.target, options.env ?? process.env);
+    this.proxyHost = proxy?.host;
+    let axiosProxy: AxiosProxyConfig | false = false;
+    if (proxy === undefined) {
+      this.agent =
+        this.target.protocol === 'https:'
+          ? new https.Agent({ keepAlive: true, ...originTls })
+          : new http.Agent({ keepAlive: true });
+    } else if (this.target.protocol === 'https:') {
+      // axios 1 tunnels https through its own HttpsProxyAgent v5, which opens a new CONNECT
+      // tunnel per request and cannot be destroyed by close(): tunnel ourselves instead.
+      this.agent = new TunnellingAgent(proxy, originTls);
+    } else {
+      // Plain http goes to the proxy as an absolute-URI request, which axios does right;
+      // only the connection to the proxy is pooled.
+      axiosProxy = axiosProxyConfig(proxy);
+      this.agent =
+        proxy.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    }
+
+    this.http = axios.create({
+      // Environment proxies are resolved above (from options.env, not process.env).
+      proxy: axiosProxy,
+      httpAgent: this.agent,
+      httpsAgent: this.agent,
+      timeout: this.timeoutMs,
+      // A redirect means a wrong apiUrl; following it would carry the token to another place.
+      maxRedirects: 0,
+      // Every status is classified by answerError(); axios errors would carry the config (and token).
+      validateStatus: null,
+      responseType: 'text',
+      transitional: { clarifyTimeoutError: true },
+      headers: {
+        Authorization: `Bearer ${this.token}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+      },
+    });
+  }
+
+  /**
+   * Resolves only on 204. Throws HipChatError, or, when signal aborts the request, a
+   * DOMException named 'AbortError' (axios's CanceledError is mapped to it).
+   */
+  async sendRoomNotification(
+    room: string,
+    notification: RoomNotification,
+    signal?: AbortSignal,
+  ): Promise<SendOutcome> {
+    let response: AxiosResponse<string>;
+    try {
+      response = await this.http.post<string>(this.roomUrl(room), notificationBody(notification), { signal });
+    } catch (error) {
+      throw this.noAnswer(error, signal);
+    }
+    const headers = plainHeaders(response.headers);
+    if (response.status === 204) return { status: 204, headers };
+    const reason = response.statusText || http.STATUS_CODES[response.status] || 'Unknown Status';
+    throw answerError(response.status, reason, this.redact(hipchatMessageOf(response.data)), headers);
+  }
+
+  /** The exact request that would be sent, token redacted: for --dryRun. */
+  describeRequest(
+    room: string,
+    notification: RoomNotification,
+  ): { method: 'POST'; url: string; headers: Record<string, string>; body: Record<string, unknown> } {
+    return {
+      method: 'POST',
+      url: this.roomUrl(room),
+      headers: { Authorization: REDACTED, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: notificationBody(notification),
+    };
+  }
+
+  /** Destroys the keep-alive connections so the process can exit. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  // Built by hand so the room stays one path segment (space → %20, "/" → %2F); axios leaves it as is.
+  private roomUrl(room: string): string {
+    return `${this.notificationBase}${encodeURIComponent(room)}/notification`;
+  }
+
+  // A fresh error from the failure's code alone: axios errors hold the request config and headers.
+  private noAnswer(error: unknown, signal: AbortSignal | undefined): Error {
+    if (isCancel(error) || signal?.aborted) {
+      // The caller holds the signal, so signal.reason stays available to it.
+      return new DOMException('The HipChat request was aborted', 'AbortError');
+    }
+    const code = isAxiosError(error) ? error.code : undefined;
+    const host = this.target.host;
+    const via = this.proxyHost === undefined ? '' : ` (through proxy ${this.proxyHost})`;
+    if (code === 'ETIMEDOUT') {
+      return new HipChatError(`No answer from HipChat at ${host} within ${this.timeoutMs / 1000} s${via}`, {
+        retryable: true,
+      });
+    }
+    if (code !== undefined && NETWORK_ERRORS.has(code)) {
+      return new HipChatError(`Cannot reach HipChat at ${host}: ${code}${via}`, { retryable: true, neverSent: NOT_CONNECTED.has(code) });
+    }
+    const problem = code === undefined ? undefined : CERTIFICATE_PROBLEMS[code];
+    if (problem !== undefined) {
+      return new HipChatError(
+        `Cannot verify the TLS certificate of HipChat at ${host}: ${problem} (${code}). ` +
+          'If an internal CA signed it, trust that CA with --caFile FILE (or NODE_EXTRA_CA_CERTS=FILE); ' +
+          'as a last resort, --insecure turns verification off.',
+        { retryable: false },
+      );
+    }
+    return new HipChatError(`Request to HipChat at ${host} failed: ${code ?? 'unknown error'}${via}`, {
+      retryable: false,
+    });
+  }
+
+  // An error page might echo what it was sent.
+  private redact(text: string | undefined): string | undefined {
+    return this.token === '' ? text : text?.split(this.token).join('<redacted>');
+  }
+}
+
+function notificationBody(notification: RoomNotification): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    message: notification.message,
+    message_format: notification.messageFormat,
+    color: notification.color,
+    notify: notification.notify,
+  };
+  if (notification.from !== undefined) body.from = notification.from;
+  return body;
+}
+
+function answerError(
+  status: number,
+  reason: string,
+  hipchatMessage: string | undefined,
+  headers: ResponseHeaders,
+): HipChatError {
+  const details = { status, hipchatMessage, headers };
+  if (status === 429) {
+    return new HipChatError(`HipChat rate limit exceeded (429): ${hipchatMessage ?? reason}`, {
+      ...details,
+      retryable: true,
+      resetAt: resetAtOf(headers),
+    });
+  }
+  if (status >= 500) {
+    const detail = hipchatMessage === undefined ? '' : `: ${hipchatMessage}`;
+    return new HipChatError(`HipChat answered ${status} ${reason}${detail}`, { ...details, retryable: true });
+  }
+  if (status >= 400) {
+    return new HipChatError(`HipChat refused the notification: ${status} ${hipchatMessage ?? reason}`, {
+      ...details,
+      retryable: false,
+    });
+  }
+  // A 2xx other than 204 or a 3xx: not HipChat's answer to this request (wrong apiUrl?), and it may
+  // have been delivered, so sending again is no cure either.
+  return new HipChatError(`HipChat answered ${status} ${reason} instead of 204 No Content`, {
+    ...details,
+    retryable: false,
+  });
+}
+
+/** HipChat's `{"error": {"message": ...}}`, flattened to one line; undefined for any other body. */
+function hipchatMessageOf(body: unknown): string | undefined {
+  if (typeof body !== 'string' || body === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const error = (parsed as { error?: { message?: unknown } } | null)?.error;
+  const message = typeof error === 'object' && error !== null ? error.message : undefined;
+  if (typeof message !== 'string') return undefined;
+  const line = message.replace(/\s+/g, ' ').trim();
+  return line === '' ? undefined : line;
+}
+
+/** The later of the token window's and the room window's reset (Unix seconds → epoch ms). */
+function resetAtOf(headers: ResponseHeaders): number | undefined {
+  const resets = ['x-ratelimit-reset', 'x-floodcontrol-reset']
+    .map((name) => Number(headers[name]))
+    .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
+  return resets.length === 0 ? undefined : Math.max(...resets) * 1000;
+}
+
+function plainHeaders(headers: object): ResponseHeaders {
+  const plain: ResponseHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string' || Array.isArray(value)) plain[name.toLowerCase()] = value;
+  }
+  return plain;
+}
