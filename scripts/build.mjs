@@ -48,13 +48,22 @@ const names = await registeredCommands();
 const commandFolder = join(root, 'src/commands');
 const commandFiles = readdirSync(commandFolder).filter((name) => name.endsWith('.ts') && name !== 'registry.ts');
 for (const file of commandFiles) {
-  if (!names.includes(file.replace(/\.ts$/, ''))) fail(`src/commands/${file} is not in src/commands/registry.ts: src/commands/ holds one file per subcommand (shared code goes in src/commands/shared/)`);
+  if (!names.includes(file.replace(/\.ts$/, '')))
+    fail(
+      `src/commands/${file} is not in src/commands/registry.ts: src/commands/ holds one file per subcommand (shared code goes in src/commands/shared/)`,
+    );
 }
-for (const name of names) if (!existsSync(join(commandFolder, `${name}.ts`))) fail(`the registry names ${name}, but there is no src/commands/${name}.ts`);
+for (const name of names)
+  if (!existsSync(join(commandFolder, `${name}.ts`))) fail(`the registry names ${name}, but there is no src/commands/${name}.ts`);
 
 const commandPieces = Object.fromEntries(names.map((name) => [join(commandFolder, `${name}.ts`), `${name}.cjs`]));
 const errorPieces = Object.fromEntries(
-  errorModules().map((path) => [path, `${relative(join(root, 'src'), path).replace(/\/errors\.ts$/, '').replaceAll('/', '-')}-errors.cjs`]),
+  errorModules().map((path) => [
+    path,
+    `${relative(join(root, 'src'), path)
+      .replace(/\/errors\.ts$/, '')
+      .replaceAll('/', '-')}-errors.cjs`,
+  ]),
 );
 const pieceByPath = new Map(
   Object.entries({
@@ -109,16 +118,23 @@ const results = await Promise.all(
 // A command compiled into another piece would load with it: into cli.cjs, on every start.
 for (const { entry, output, inputs } of results) {
   const intruder = inputs.find((input) => pieceByPath.has(input) && input !== entry);
-  if (intruder) fail(`${relative(root, intruder)} ended up inside dist/${output}; it must stay a piece of its own (import it lazily, or from its own piece)`);
+  if (intruder)
+    fail(
+      `${relative(root, intruder)} ended up inside dist/${output}; it must stay a piece of its own (import it lazily, or from its own piece)`,
+    );
 }
 
 // V8's code cache of what typical commands compile, loaded by bin/code-cache.js (the warm-up's own
 // output is of no interest).
 execFileSync(process.execPath, [join(root, 'scripts/warm-code-cache.cjs'), staging], { stdio: ['ignore', 'ignore', 'inherit'] });
 
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(staging, 'lib')], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(staging, 'lib')],
+  {
+    stdio: 'inherit',
+  },
+);
 writeFileSync(join(staging, '.built'), `${new Date().toISOString()}\n`);
 
 const old = join(root, `dist.old-${process.pid}`);

@@ -11,7 +11,12 @@ const folder = process.argv[2];
 useDist(folder);
 const bundle = join(folder, 'cli.cjs');
 const sandbox = mkdtempSync(join(tmpdir(), 'notifier-warm-'));
-process.env = { PATH: process.env.PATH, HOME: sandbox, NOTIFIER_CONFIG: join(sandbox, 'config.json'), NOTIFIER_STATE_DIR: join(sandbox, 'state') };
+process.env = {
+  PATH: process.env.PATH,
+  HOME: sandbox,
+  NOTIFIER_CONFIG: join(sandbox, 'config.json'),
+  NOTIFIER_STATE_DIR: join(sandbox, 'state'),
+};
 const runs = [
   ['notification-hipchat-configure', '--enabled', '--roomName=warm-up', '--token=warmUpToken0123456789', '--apiUrl=http://127.0.0.1:9'],
   ['get-hipchat-notifier-configuration'],

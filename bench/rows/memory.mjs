@@ -26,7 +26,12 @@ export async function memory({ runs }) {
     const [small, large] = peaks;
     const format = (count) => count.toLocaleString('en-US').replace(/,/g, ' ');
     return [
-      { what: `peak RSS, ${format(SIZES[0])} notifications streamed from stdin`, value: `${small.toFixed(1)} MB`, goal: `< ${LIMIT_MB} MB`, met: small < LIMIT_MB },
+      {
+        what: `peak RSS, ${format(SIZES[0])} notifications streamed from stdin`,
+        value: `${small.toFixed(1)} MB`,
+        goal: `< ${LIMIT_MB} MB`,
+        met: small < LIMIT_MB,
+      },
       {
         what: `peak RSS, ${format(SIZES[1])} notifications streamed from stdin`,
         value: `${large.toFixed(1)} MB`,

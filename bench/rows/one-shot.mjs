@@ -18,9 +18,13 @@ export async function oneShot({ runs }) {
       // The notifier's environment: an inherited NODE_EXTRA_CA_CERTS alone would add tens of milliseconds.
       () => timed(process.execPath, ['-e', '0'], { env }),
     ];
-    const samples = await interleaved(WARM_UP + runs, contenders.map((run) => async () => (await run()).ms));
+    const samples = await interleaved(
+      WARM_UP + runs,
+      contenders.map((run) => async () => (await run()).ms),
+    );
     const delivered = server.delivered().length;
-    if (delivered !== 2 * (WARM_UP + runs)) throw new Error(`one-shot: ${delivered} notifications delivered, expected ${2 * (WARM_UP + runs)}`);
+    if (delivered !== 2 * (WARM_UP + runs))
+      throw new Error(`one-shot: ${delivered} notifications delivered, expected ${2 * (WARM_UP + runs)}`);
     const [curl, notifier, node] = samples.map((values) => median(values.slice(WARM_UP)));
     const baseline = `bash + curl one-shot: ${curl.toFixed(1)} ms`;
     return [
@@ -32,7 +36,12 @@ export async function oneShot({ runs }) {
         goal: `≤ ${GOAL}×`,
         met: notifier / curl <= GOAL,
       },
-      { what: 'for scale: `node -e 0`, Node starting and doing nothing', value: `${node.toFixed(1)} ms`, baseline, ratio: `${(node / curl).toFixed(2)}×` },
+      {
+        what: 'for scale: `node -e 0`, Node starting and doing nothing',
+        value: `${node.toFixed(1)} ms`,
+        baseline,
+        ratio: `${(node / curl).toFixed(2)}×`,
+      },
     ];
   } finally {
     await server.close();

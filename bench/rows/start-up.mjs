@@ -19,11 +19,21 @@ function runMs(args, env) {
 
 export async function startUp({ runs }) {
   const env = sandboxEnv();
-  const configure = [CLI, 'notification-hipchat-configure', '--enabled', '--roomName=bench', '--token=benchToken0123456789', '--target=bench'];
+  const configure = [
+    CLI,
+    'notification-hipchat-configure',
+    '--enabled',
+    '--roomName=bench',
+    '--token=benchToken0123456789',
+    '--target=bench',
+  ];
   // get prints the configuration that configure writes, as a user would see it.
   const cases = [['-e', '0'], [CLI, 'get-hipchat-notifier-configuration', '--target=bench'], configure];
   runMs(configure, env);
-  const samples = await interleaved(WARM_UP + runs, cases.map((args) => () => runMs(args, env)));
+  const samples = await interleaved(
+    WARM_UP + runs,
+    cases.map((args) => () => runMs(args, env)),
+  );
   const [node, get, set] = samples.map((values) => median(values.slice(WARM_UP)));
   const row = (what, ms) => ({
     what,

@@ -22,7 +22,12 @@ import { asLine, type ProgramIO } from './io.js';
 
 // Global options are also accepted after the subcommand, where asadmin's rules apply to them.
 const GLOBAL_OPTIONS: OptionSpec[] = [
-  { name: 'config', type: 'string', valueName: 'FILE', description: 'config file (default $NOTIFIER_CONFIG, else $XDG_CONFIG_HOME/notifier/config.json)' },
+  {
+    name: 'config',
+    type: 'string',
+    valueName: 'FILE',
+    description: 'config file (default $NOTIFIER_CONFIG, else $XDG_CONFIG_HOME/notifier/config.json)',
+  },
   { name: 'terse', type: 'boolean', short: 't', description: 'leave out the "Command … executed successfully." line' },
 ];
 
@@ -34,11 +39,19 @@ export interface GlobalOptions {
 async function promptForMissing(spec: CommandSpec, args: ParsedArgs, io: ProgramIO, missing: OptionSpec[]): Promise<void> {
   const { promptLine } = await import('./asadmin/prompt.js');
   for (const option of missing) {
-    const answer = await promptLine({ input: io.stdin, output: io.stderrStream }, `Enter the value for the ${option.name} option> `, option.secret);
+    const answer = await promptLine(
+      { input: io.stdin, output: io.stderrStream },
+      `Enter the value for the ${option.name} option> `,
+      option.secret,
+    );
     args.options.set(option.name, option.type === 'boolean' ? parseBoolean(option.name, answer.trim()) : answer);
   }
   const stillMissing = missingRequiredOptions(spec, args, io.env);
-  if (stillMissing.length > 0) throw missingRequiredOptionsError(spec.name, stillMissing.map((option) => option.name));
+  if (stillMissing.length > 0)
+    throw missingRequiredOptionsError(
+      spec.name,
+      stillMissing.map((option) => option.name),
+    );
 }
 
 export async function runCommand(entry: CommandEntry, rawArgs: string[], globals: GlobalOptions, io: ProgramIO): Promise<void> {
@@ -49,7 +62,9 @@ export async function runCommand(entry: CommandEntry, rawArgs: string[], globals
     io.out(asLine(formatCommandHelp(spec, entry.summary)));
     return;
   }
-  const repeated = GLOBAL_OPTIONS.find((option) => args.options.has(option.name) && globals[option.name as keyof GlobalOptions] !== undefined);
+  const repeated = GLOBAL_OPTIONS.find(
+    (option) => args.options.has(option.name) && globals[option.name as keyof GlobalOptions] !== undefined,
+  );
   if (repeated) throw new UsageError(`Repeats not allowed for option: ${repeated.name}`);
 
   const missing = missingRequiredOptions(spec, args, io.env);
@@ -57,7 +72,11 @@ export async function runCommand(entry: CommandEntry, rawArgs: string[], globals
     // node:tty loads node:net: only a command that may prompt pays for it.
     const { isatty } = await import('node:tty');
     const interactive = isatty(0) && isatty(2) && !io.env.CI;
-    if (!interactive) throw missingRequiredOptionsError(spec.name, missing.map((option) => option.name));
+    if (!interactive)
+      throw missingRequiredOptionsError(
+        spec.name,
+        missing.map((option) => option.name),
+      );
     await promptForMissing(spec, args, io, missing);
   }
 
@@ -83,7 +102,10 @@ export async function main(io: ProgramIO): Promise<number> {
     // The usual call names its subcommand, perhaps after global options: run it without loading
     // commander at all. Only --help, --version and mistakes go through the program level.
     const leading = parseLeadingOptions(GLOBAL_OPTIONS, io.argv);
-    const globals: GlobalOptions = { config: leading.options.get('config') as string | undefined, terse: leading.options.get('terse') as boolean | undefined };
+    const globals: GlobalOptions = {
+      config: leading.options.get('config') as string | undefined,
+      terse: leading.options.get('terse') as boolean | undefined,
+    };
     const entry = commands.find((command) => command.name === leading.rest[0]);
     if (entry) {
       commandName = entry.name;

@@ -49,7 +49,10 @@ export async function runProgram(io: ProgramIO, commands: CommandEntry[]): Promi
   }
   try {
     // asadmin matches option names case-insensitively; commander does not.
-    await program.parseAsync(io.argv.map((arg) => (/^--(help|version)$/i.test(arg) ? arg.toLowerCase() : arg)), { from: 'user' });
+    await program.parseAsync(
+      io.argv.map((arg) => (/^--(help|version)$/i.test(arg) ? arg.toLowerCase() : arg)),
+      { from: 'user' },
+    );
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     if (error.exitCode === 0) return EXIT_SUCCESS;

@@ -15,7 +15,10 @@ export const spec: CommandSpec = {
   options: [targetOption, jsonOption],
   examples: [
     { description: 'Show the health checks of the default target', command: 'notifier get-healthcheck-configuration' },
-    { description: 'List the enabled checkers in a script', command: "notifier get-healthcheck-configuration --json | jq -r '.checkers[] | select(.enabled) | .serviceName'" },
+    {
+      description: 'List the enabled checkers in a script',
+      command: "notifier get-healthcheck-configuration --json | jq -r '.checkers[] | select(.enabled) | .serviceName'",
+    },
   ],
 };
 
@@ -45,7 +48,15 @@ function checkerViews(healthcheck: HealthcheckConfig): CheckerView[] {
     .map(([serviceName, checker]) => {
       const service = findService(serviceName);
       const { enabled, time, unit, checkerName } = checker;
-      return { serviceName, checkerName, enabled, time, unit, thresholds: thresholdsOf(service, checker) ?? null, provided: service?.provided ?? false };
+      return {
+        serviceName,
+        checkerName,
+        enabled,
+        time,
+        unit,
+        thresholds: thresholdsOf(service, checker) ?? null,
+        provided: service?.provided ?? false,
+      };
     });
 }
 
@@ -64,7 +75,11 @@ function asText(healthcheck: HealthcheckConfig, checkers: CheckerView[]): string
       unit,
       ...(thresholds ? [thresholds.critical, thresholds.warning, thresholds.good].map(String) : []),
     ]);
-    lines.push('Below are the list of configuration details of each checker listed by its name.', '', formatColumns(CHECKER_HEADINGS, rows));
+    lines.push(
+      'Below are the list of configuration details of each checker listed by its name.',
+      '',
+      formatColumns(CHECKER_HEADINGS, rows),
+    );
   }
   return lines.join('\n');
 }
@@ -75,7 +90,9 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<Co
   const checkers = checkerViews(healthcheck);
   if (booleanOption(args, 'json')) {
     const { enabled, historicalTraceEnabled, historicalTraceStoreSize, hipchatNotifier } = healthcheck;
-    context.print(JSON.stringify({ target, enabled, historicalTraceEnabled, historicalTraceStoreSize, hipchatNotifier, checkers }, null, 2));
+    context.print(
+      JSON.stringify({ target, enabled, historicalTraceEnabled, historicalTraceStoreSize, hipchatNotifier, checkers }, null, 2),
+    );
     return { quiet: true };
   }
   context.print(asText(healthcheck, checkers));

@@ -8,15 +8,14 @@ import { readTarget, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'get-hipchat-notifier-configuration',
-  details: 'Prints asadmin\'s Enabled / Room Name / Token table; the token is shown unless --maskToken is given.',
-  options: [
-    targetOption,
-    jsonOption,
-    { name: 'maskToken', type: 'boolean', description: "show only the token's last 4 characters" },
-  ],
+  details: "Prints asadmin's Enabled / Room Name / Token table; the token is shown unless --maskToken is given.",
+  options: [targetOption, jsonOption, { name: 'maskToken', type: 'boolean', description: "show only the token's last 4 characters" }],
   examples: [
     { description: 'Show the configuration of the default target', command: 'notifier get-hipchat-notifier-configuration' },
-    { description: 'Read the room name in a script', command: 'notifier get-hipchat-notifier-configuration --json --maskToken | jq -r .roomName' },
+    {
+      description: 'Read the room name in a script',
+      command: 'notifier get-hipchat-notifier-configuration --json --maskToken | jq -r .roomName',
+    },
   ],
 };
 
@@ -32,7 +31,19 @@ function asJson(target: string, notifier: HipChatNotifierConfig | undefined, tok
   if (!notifier) return JSON.stringify({ target, defined: false }, null, 2);
   const { enabled, roomName, dynamic, noisy, apiUrl, rateLimit } = notifier;
   return JSON.stringify(
-    { target, defined: true, enabled, roomName, token, dynamic, noisy, apiUrl, rateLimit, caFile: notifier.caFile ?? null, insecure: notifier.insecure ?? false },
+    {
+      target,
+      defined: true,
+      enabled,
+      roomName,
+      token,
+      dynamic,
+      noisy,
+      apiUrl,
+      rateLimit,
+      caFile: notifier.caFile ?? null,
+      insecure: notifier.insecure ?? false,
+    },
     null,
     2,
   );

@@ -11,7 +11,7 @@ const NOT_DEFINED = 'No notifier defined';
 export const spec: CommandSpec = {
   name: 'get-notification-configuration',
   details:
-    "Prints asadmin's Enabled / Notifier Enabled table with one row, for the HipChat notifier: whether the notification service is on, and whether the notifier is (false while it is not configured). When neither is configured for the target, it prints \"No notifier defined\" and succeeds, as Payara did.",
+    'Prints asadmin\'s Enabled / Notifier Enabled table with one row, for the HipChat notifier: whether the notification service is on, and whether the notifier is (false while it is not configured). When neither is configured for the target, it prints "No notifier defined" and succeeds, as Payara did.',
   options: [targetOption, jsonOption],
   examples: [
     { description: 'Show the notification service of the default target', command: 'notifier get-notification-configuration' },

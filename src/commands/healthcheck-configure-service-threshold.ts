@@ -9,9 +9,27 @@ import { givenService, serviceNameOption, serviceNames } from './shared/service-
 import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 
 const THRESHOLD_OPTIONS: Record<keyof Thresholds, OptionSpec> = {
-  critical: { name: 'thresholdCritical', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_THRESHOLDS.critical), description: 'above N% a result is CRITICAL' },
-  warning: { name: 'thresholdWarning', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_THRESHOLDS.warning), description: 'above N% (up to critical) it is WARNING' },
-  good: { name: 'thresholdGood', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_THRESHOLDS.good), description: 'from N% (up to warning) it is GOOD; below, FINE' },
+  critical: {
+    name: 'thresholdCritical',
+    type: 'string',
+    valueName: 'N',
+    defaultValue: String(DEFAULT_THRESHOLDS.critical),
+    description: 'above N% a result is CRITICAL',
+  },
+  warning: {
+    name: 'thresholdWarning',
+    type: 'string',
+    valueName: 'N',
+    defaultValue: String(DEFAULT_THRESHOLDS.warning),
+    description: 'above N% (up to critical) it is WARNING',
+  },
+  good: {
+    name: 'thresholdGood',
+    type: 'string',
+    valueName: 'N',
+    defaultValue: String(DEFAULT_THRESHOLDS.good),
+    description: 'from N% (up to warning) it is GOOD; below, FINE',
+  },
 };
 
 export const spec: CommandSpec = {
@@ -19,14 +37,25 @@ export const spec: CommandSpec = {
   details: `Sets the thresholds (0-100, critical >= warning >= good) of a percentage checker: ${serviceNames((known) => known.percentage)}. The checker must exist (healthcheck-configure-service); thresholds not given keep their stored values.`,
   options: [serviceNameOption, THRESHOLD_OPTIONS.critical, THRESHOLD_OPTIONS.warning, THRESHOLD_OPTIONS.good, dynamicOption, targetOption],
   examples: [
-    { description: 'Heap above 90% is critical, above 70% a warning', command: 'notifier healthcheck-configure-service-threshold --serviceName healthcheck-heap --thresholdCritical 90 --thresholdWarning 70' },
-    { description: 'Only report CPU use of 20% or more as GOOD, in the running service at once', command: 'notifier healthcheck-configure-service-threshold --serviceName healthcheck-cpu --thresholdGood 20 --dynamic=true' },
+    {
+      description: 'Heap above 90% is critical, above 70% a warning',
+      command:
+        'notifier healthcheck-configure-service-threshold --serviceName healthcheck-heap --thresholdCritical 90 --thresholdWarning 70',
+    },
+    {
+      description: 'Only report CPU use of 20% or more as GOOD, in the running service at once',
+      command: 'notifier healthcheck-configure-service-threshold --serviceName healthcheck-cpu --thresholdGood 20 --dynamic=true',
+    },
   ],
 };
 
 function givenThresholds(args: ParsedArgs): Partial<Thresholds> {
   const given = (key: keyof Thresholds) =>
-    wholeNumberOption(args, THRESHOLD_OPTIONS[key].name, { min: 0, max: 100, reason: 'a threshold is a percentage so must be a whole number from 0 to 100' });
+    wholeNumberOption(args, THRESHOLD_OPTIONS[key].name, {
+      min: 0,
+      max: 100,
+      reason: 'a threshold is a percentage so must be a whole number from 0 to 100',
+    });
   return { critical: given('critical'), warning: given('warning'), good: given('good') };
 }
 
@@ -44,7 +73,11 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
       );
     }
     const stored = thresholdsOf(service, checker)!;
-    const next: Thresholds = { critical: given.critical ?? stored.critical, warning: given.warning ?? stored.warning, good: given.good ?? stored.good };
+    const next: Thresholds = {
+      critical: given.critical ?? stored.critical,
+      warning: given.warning ?? stored.warning,
+      good: given.good ?? stored.good,
+    };
     const problem = thresholdsProblem(next);
     if (problem) throw new UsageError(problem);
     checker.thresholds = next;

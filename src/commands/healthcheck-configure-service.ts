@@ -34,16 +34,42 @@ export const spec: CommandSpec = {
   options: [
     serviceNameOption,
     { name: 'enabled', type: 'boolean', required: true, description: 'whether this checker runs' },
-    { name: 'time', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_TIME), description: 'run the checker every N units (1 or more)' },
-    { name: 'unit', type: 'string', valueName: 'UNIT', defaultValue: DEFAULT_UNIT, description: `unit of --time, one of ${ACCEPTABLE_UNITS} (any case)` },
-    { name: 'checkerName', type: 'string', valueName: 'NAME', description: "name at the start of the checker's messages (default: the service's, e.g. CPUC)" },
+    {
+      name: 'time',
+      type: 'string',
+      valueName: 'N',
+      defaultValue: String(DEFAULT_TIME),
+      description: 'run the checker every N units (1 or more)',
+    },
+    {
+      name: 'unit',
+      type: 'string',
+      valueName: 'UNIT',
+      defaultValue: DEFAULT_UNIT,
+      description: `unit of --time, one of ${ACCEPTABLE_UNITS} (any case)`,
+    },
+    {
+      name: 'checkerName',
+      type: 'string',
+      valueName: 'NAME',
+      description: "name at the start of the checker's messages (default: the service's, e.g. CPUC)",
+    },
     dynamicOption,
     targetOption,
   ],
   examples: [
-    { description: 'Check the CPU every 5 minutes', command: 'notifier healthcheck-configure-service --serviceName healthcheck-cpu --enabled' },
-    { description: 'Check the heap every 30 seconds, in the running service at once', command: 'notifier healthcheck-configure-service --serviceName healthcheck-heap --enabled --time 30 --unit seconds --dynamic=true' },
-    { description: 'Stop checking machine memory, keeping its settings', command: 'notifier healthcheck-configure-service --serviceName healthcheck-machinemem --enabled=false' },
+    {
+      description: 'Check the CPU every 5 minutes',
+      command: 'notifier healthcheck-configure-service --serviceName healthcheck-cpu --enabled',
+    },
+    {
+      description: 'Check the heap every 30 seconds, in the running service at once',
+      command: 'notifier healthcheck-configure-service --serviceName healthcheck-heap --enabled --time 30 --unit seconds --dynamic=true',
+    },
+    {
+      description: 'Stop checking machine memory, keeping its settings',
+      command: 'notifier healthcheck-configure-service --serviceName healthcheck-machinemem --enabled=false',
+    },
   ],
 };
 
@@ -57,7 +83,13 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     const checkers = ensureHealthcheck(section).checkers;
     // Spread first: the stored thresholds stay as they are.
     const stored = checkers[service.name] ?? defaultChecker(service);
-    checkers[service.name] = { ...stored, enabled, time: time ?? stored.time, unit: unit ?? stored.unit, checkerName: checkerName ?? stored.checkerName };
+    checkers[service.name] = {
+      ...stored,
+      enabled,
+      time: time ?? stored.time,
+      unit: unit ?? stored.unit,
+      checkerName: checkerName ?? stored.checkerName,
+    };
   });
   if (!service.provided) {
     context.warn(

@@ -24,8 +24,14 @@ export const spec: CommandSpec = {
   ],
   examples: [
     { description: 'Switch health checks on', command: 'notifier healthcheck-configure --enabled' },
-    { description: 'Keep the last 50 results as well', command: 'notifier healthcheck-configure --enabled --historicalTraceEnabled --historicalTraceStoreSize 50' },
-    { description: 'Switch health checks off in the running service at once', command: 'notifier healthcheck-configure --enabled=false --dynamic=true' },
+    {
+      description: 'Keep the last 50 results as well',
+      command: 'notifier healthcheck-configure --enabled --historicalTraceEnabled --historicalTraceStoreSize 50',
+    },
+    {
+      description: 'Switch health checks off in the running service at once',
+      command: 'notifier healthcheck-configure --enabled=false --dynamic=true',
+    },
   ],
 };
 

@@ -10,7 +10,12 @@ export const spec: CommandSpec = {
     'Whether health check results are sent to the HipChat notifier of the target (notification-hipchat-configure; its first run switches this on). --noisy, when not given, keeps its stored value.',
   options: [
     { name: 'enabled', type: 'boolean', required: true, description: 'whether health check results go to HipChat' },
-    { name: 'noisy', type: 'boolean', defaultValue: true, description: 'also send FINE results (nothing to report); false sends only GOOD and worse' },
+    {
+      name: 'noisy',
+      type: 'boolean',
+      defaultValue: true,
+      description: 'also send FINE results (nothing to report); false sends only GOOD and worse',
+    },
     dynamicOption,
     targetOption,
   ],
@@ -30,5 +35,6 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     hipchatConfigured = section.hipchat !== undefined;
   });
   // Nothing can reach HipChat without a notifier: say so now rather than leave a silent room to puzzle over.
-  if (enabled && !hipchatConfigured) context.warn('the target has no HipChat notifier yet: configure one with notification-hipchat-configure');
+  if (enabled && !hipchatConfigured)
+    context.warn('the target has no HipChat notifier yet: configure one with notification-hipchat-configure');
 }

@@ -13,6 +13,9 @@ export const spec: CommandSpec = {
 };
 
 export async function run(context: CommandContext): Promise<void> {
-  const rows = HEALTH_CHECK_SERVICES.map((service) => [service.name, service.provided ? service.description : `${service.description} (not run by notifier)`]);
+  const rows = HEALTH_CHECK_SERVICES.map((service) => [
+    service.name,
+    service.provided ? service.description : `${service.description} (not run by notifier)`,
+  ]);
   context.print(`Available Health Check Services:\n${formatColumns(['Name', 'Description'], rows)}`);
 }

@@ -5,11 +5,19 @@ import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'notification-configure',
-  details: 'Switches the notification service of a target on or off; it is off until configured. The service carries health-check results to the notifiers.',
-  options: [{ name: 'enabled', type: 'boolean', required: true, description: 'whether the notification service runs' }, dynamicOption, targetOption],
+  details:
+    'Switches the notification service of a target on or off; it is off until configured. The service carries health-check results to the notifiers.',
+  options: [
+    { name: 'enabled', type: 'boolean', required: true, description: 'whether the notification service runs' },
+    dynamicOption,
+    targetOption,
+  ],
   examples: [
     { description: 'Switch the notification service on', command: 'notifier notification-configure --enabled' },
-    { description: 'Switch it off for cluster1, applying it to the running service at once', command: 'notifier notification-configure --enabled=false --dynamic=true --target cluster1' },
+    {
+      description: 'Switch it off for cluster1, applying it to the running service at once',
+      command: 'notifier notification-configure --enabled=false --dynamic=true --target cluster1',
+    },
   ],
 };
 

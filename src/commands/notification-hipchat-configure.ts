@@ -24,9 +24,26 @@ export const spec: CommandSpec = {
     dynamicOption,
     targetOption,
     { name: 'noisy', type: 'boolean', defaultValue: true, description: 'also send FINE-level health-check results' },
-    { name: 'apiUrl', type: 'string', valueName: 'URL', defaultValue: DEFAULT_API_URL, description: 'HipChat base URL (HipChat Server / Data Center)' },
-    { name: 'rateLimit', type: 'string', valueName: 'COUNT/DURATION', defaultValue: DEFAULT_RATE_LIMIT, description: 'most notifications per period, e.g. 30/60s or 100/5m' },
-    { name: 'caFile', type: 'string', valueName: 'FILE', description: "PEM file of a CA to trust for the server's certificate ('' to forget it)" },
+    {
+      name: 'apiUrl',
+      type: 'string',
+      valueName: 'URL',
+      defaultValue: DEFAULT_API_URL,
+      description: 'HipChat base URL (HipChat Server / Data Center)',
+    },
+    {
+      name: 'rateLimit',
+      type: 'string',
+      valueName: 'COUNT/DURATION',
+      defaultValue: DEFAULT_RATE_LIMIT,
+      description: 'most notifications per period, e.g. 30/60s or 100/5m',
+    },
+    {
+      name: 'caFile',
+      type: 'string',
+      valueName: 'FILE',
+      description: "PEM file of a CA to trust for the server's certificate ('' to forget it)",
+    },
     { name: 'insecure', type: 'boolean', description: 'skip TLS certificate verification (last resort; warns on every send)' },
   ],
   examples: [
@@ -39,7 +56,10 @@ export const spec: CommandSpec = {
       command:
         'HIPCHAT_TOKEN=... notifier notification-hipchat-configure --enabled=true --roomName "Build Status" --apiUrl https://hipchat.example.com --caFile /etc/ssl/corp-ca.pem',
     },
-    { description: 'Switch notifications off, keeping room and token', command: 'notifier notification-hipchat-configure --enabled=false --roomName= --token=' },
+    {
+      description: 'Switch notifications off, keeping room and token',
+      command: 'notifier notification-hipchat-configure --enabled=false --roomName= --token=',
+    },
   ],
 };
 

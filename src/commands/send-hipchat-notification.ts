@@ -31,9 +31,20 @@ export const spec: CommandSpec = {
     targetOption,
     { name: 'message', type: 'string', valueName: 'TEXT', description: 'the message (else the operands, else stdin)' },
     { name: 'color', type: 'string', valueName: 'COLOR', defaultValue: 'yellow', description: `background colour: ${COLORS.join(', ')}` },
-    { name: 'messageFormat', type: 'string', valueName: 'FORMAT', defaultValue: 'text', description: 'text (mentions, emoticons, links) or html' },
-    { name: 'notify', type: 'boolean', defaultValue: false, description: 'make room members\' clients ping' },
-    { name: 'from', type: 'string', valueName: 'LABEL', description: `label beside the sender's name (at most ${MAX_FROM_LENGTH} characters)` },
+    {
+      name: 'messageFormat',
+      type: 'string',
+      valueName: 'FORMAT',
+      defaultValue: 'text',
+      description: 'text (mentions, emoticons, links) or html',
+    },
+    { name: 'notify', type: 'boolean', defaultValue: false, description: "make room members' clients ping" },
+    {
+      name: 'from',
+      type: 'string',
+      valueName: 'LABEL',
+      description: `label beside the sender's name (at most ${MAX_FROM_LENGTH} characters)`,
+    },
     { name: 'ndjson', type: 'boolean', description: 'send one notification per stdin line (JSON objects), streaming' },
     { name: 'dryRun', type: 'boolean', description: 'print the request that would be sent (token redacted) and send nothing' },
     jsonOption,
@@ -41,8 +52,14 @@ export const spec: CommandSpec = {
   ],
   operands: { usage: '[MESSAGE...]', description: 'the message, when --message is not given' },
   examples: [
-    { description: 'A green notification from a CI job', command: 'notifier send-hipchat-notification --color green "Deploy of $VERSION finished"' },
-    { description: 'A multi-line message from a file, with a ping', command: 'notifier send-hipchat-notification --notify --color red < build-failure.txt' },
+    {
+      description: 'A green notification from a CI job',
+      command: 'notifier send-hipchat-notification --color green "Deploy of $VERSION finished"',
+    },
+    {
+      description: 'A multi-line message from a file, with a ping',
+      command: 'notifier send-hipchat-notification --notify --color red < build-failure.txt',
+    },
     {
       description: 'Many notifications in one run, one JSON object per line',
       command: `printf '%s\\n' '{"message":"step 1 done"}' '{"message":"step 2 failed","color":"red"}' | notifier send-hipchat-notification --ndjson`,
@@ -113,7 +130,10 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<Co
       return { quiet: json };
     }
     const result = await sender.send(notification);
-    if (json) context.print(JSON.stringify({ target, room: config.roomName, sent: 1, attempts: result.attempts, waitedMs: result.waitedMs, truncated }));
+    if (json)
+      context.print(
+        JSON.stringify({ target, room: config.roomName, sent: 1, attempts: result.attempts, waitedMs: result.waitedMs, truncated }),
+      );
     return { quiet: json };
   });
 }

@@ -26,11 +26,20 @@ export const spec: CommandSpec = {
   options: [
     targetOption,
     { name: 'detach', type: 'boolean', description: 'run in the background; the log goes to the state folder' },
-    { name: 'spoolLimit', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_SPOOL_LIMIT), description: 'most notifications kept waiting; beyond it the oldest are dropped and reported' },
+    {
+      name: 'spoolLimit',
+      type: 'string',
+      valueName: 'N',
+      defaultValue: String(DEFAULT_SPOOL_LIMIT),
+      description: 'most notifications kept waiting; beyond it the oldest are dropped and reported',
+    },
   ],
   examples: [
     { description: 'In the foreground, e.g. as a systemd service', command: 'notifier start-notification-service' },
-    { description: 'In the background, then stop it', command: 'notifier start-notification-service --detach && notifier stop-notification-service' },
+    {
+      description: 'In the background, then stop it',
+      command: 'notifier start-notification-service --detach && notifier stop-notification-service',
+    },
   ],
 };
 
@@ -40,7 +49,8 @@ const DETACH_POLL_MS = 50;
 function spoolLimit(args: ParsedArgs): number {
   const text = stringOption(args, 'spoolLimit');
   if (text === undefined) return DEFAULT_SPOOL_LIMIT;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1_000_000) throw new UsageError(`Invalid --spoolLimit: ${text} (expected a whole number from 1 to 1000000)`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1_000_000)
+    throw new UsageError(`Invalid --spoolLimit: ${text} (expected a whole number from 1 to 1000000)`);
   return Number(text);
 }
 

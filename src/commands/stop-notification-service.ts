@@ -30,7 +30,10 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
   process.kill(running.pid, 'SIGTERM');
   const deadline = Date.now() + STOP_WAIT_MS;
   while (isProcessAlive(running.pid)) {
-    if (Date.now() > deadline) throw new ServiceError(`The notification service of target ${target} (pid ${running.pid}) did not stop within ${STOP_WAIT_MS / 1000} s`);
+    if (Date.now() > deadline)
+      throw new ServiceError(
+        `The notification service of target ${target} (pid ${running.pid}) did not stop within ${STOP_WAIT_MS / 1000} s`,
+      );
     await abortableSleep(STOP_POLL_MS);
   }
   context.print(`Notification service for target ${target} stopped (pid ${running.pid})`);

@@ -15,10 +15,18 @@ export const spec: CommandSpec = {
   name: 'test-hipchat-notifier-configuration',
   details:
     'Sends "Payara Notifier Test" / "Hipchat notifier test" to the room, whether or not the notifier is enabled. --roomName and --token override the stored values for this test only.',
-  options: [targetOption, { name: 'roomName', type: 'string', valueName: 'ROOM', description: 'room to test instead of the stored one' }, ...tokenOptions(false), ...deliveryOptions],
+  options: [
+    targetOption,
+    { name: 'roomName', type: 'string', valueName: 'ROOM', description: 'room to test instead of the stored one' },
+    ...tokenOptions(false),
+    ...deliveryOptions,
+  ],
   examples: [
     { description: 'Check the stored configuration of the default target', command: 'notifier test-hipchat-notifier-configuration' },
-    { description: 'Try another room before configuring it', command: 'notifier test-hipchat-notifier-configuration --roomName "Release Train"' },
+    {
+      description: 'Try another room before configuring it',
+      command: 'notifier test-hipchat-notifier-configuration --roomName "Release Train"',
+    },
   ],
 };
 
@@ -44,7 +52,9 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     token: token || stored?.token,
   };
   if (!merged.roomName || !merged.token) {
-    throw new ConfigError(`No HipChat notifier is configured for target ${target}: give --roomName and --token, or run notifier notification-hipchat-configure first`);
+    throw new ConfigError(
+      `No HipChat notifier is configured for target ${target}: give --roomName and --token, or run notifier notification-hipchat-configure first`,
+    );
   }
 
   const destination = notifierTargetOf({ ...merged, roomName: merged.roomName, token: merged.token });

@@ -11,7 +11,9 @@ export const hipchatNotifierSchema = z.object({
   token: z.string().check(z.refine((token) => tokenProblem(token) === undefined, 'not a usable token')),
   dynamic: z.boolean(),
   noisy: z.boolean(),
-  apiUrl: z.string().check(z.refine((url) => !('problem' in checkApiUrl(url)), 'not an http(s) URL without credentials, query or fragment')),
+  apiUrl: z
+    .string()
+    .check(z.refine((url) => !('problem' in checkApiUrl(url)), 'not an http(s) URL without credentials, query or fragment')),
   rateLimit: z.string().check(z.refine((text) => parseRate(text) !== undefined, 'not COUNT/DURATION')),
   caFile: z.optional(z.string()),
   insecure: z.optional(z.boolean()),

@@ -31,7 +31,8 @@ function locate(path: string): { realPath: string; exists: boolean } {
   try {
     return { realPath: realpathSync(path), exists: true };
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') throw new ConfigError(`Cannot read config file ${path}: it is a symbolic link to a file that does not exist`);
+    if (errnoCode(error) === 'ENOENT')
+      throw new ConfigError(`Cannot read config file ${path}: it is a symbolic link to a file that does not exist`);
     throw describeFileError('read config file', path, error);
   }
 }
@@ -101,7 +102,8 @@ export async function updateConfig(path: string, change: (config: ConfigDocument
       change(config);
       const checked = configSchema.safeParse(config);
       // A change that breaks the schema is a bug of ours, not the user's: refuse to write it.
-      if (!checked.success) throw new ConfigError(`Refusing to write an invalid configuration: ${describeSchemaIssue(checked.error.issues[0]!)}`);
+      if (!checked.success)
+        throw new ConfigError(`Refusing to write an invalid configuration: ${describeSchemaIssue(checked.error.issues[0]!)}`);
       writeFileAtomic(realPath, `${JSON.stringify(config, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
       return config;
     });

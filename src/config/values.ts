@@ -43,7 +43,8 @@ export function checkApiUrl(text: string): ApiUrlCheck {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return { problem: `Invalid --apiUrl: ${url.protocol} is not supported (use https://)` };
   }
-  if (url.username || url.password) return { problem: 'Invalid --apiUrl: credentials in the URL are refused (the token is given separately)' };
+  if (url.username || url.password)
+    return { problem: 'Invalid --apiUrl: credentials in the URL are refused (the token is given separately)' };
   if (url.search || text.includes('?')) return { problem: 'Invalid --apiUrl: a query string is refused' };
   if (url.hash || text.includes('#')) return { problem: 'Invalid --apiUrl: a fragment is refused' };
   const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;

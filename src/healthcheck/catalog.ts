@@ -22,12 +22,42 @@ export interface Thresholds {
 
 // In Payara's order (healthcheck-list-services lists them so).
 export const HEALTH_CHECK_SERVICES: readonly HealthCheckService[] = [
-  { name: 'healthcheck-cpu', defaultCheckerName: 'CPUC', description: "The machine's CPU use since the last check, as a percentage", percentage: true, provided: true },
-  { name: 'healthcheck-machinemem', defaultCheckerName: 'MEMM', description: 'Physical memory used on the machine, as a percentage', percentage: true, provided: true },
-  { name: 'healthcheck-heap', defaultCheckerName: 'HEAP', description: "The notification service's own heap used, as a percentage of its limit", percentage: true, provided: true },
-  { name: 'healthcheck-gc', defaultCheckerName: 'GBGC', description: 'Garbage collections since the last check', percentage: false, provided: false },
+  {
+    name: 'healthcheck-cpu',
+    defaultCheckerName: 'CPUC',
+    description: "The machine's CPU use since the last check, as a percentage",
+    percentage: true,
+    provided: true,
+  },
+  {
+    name: 'healthcheck-machinemem',
+    defaultCheckerName: 'MEMM',
+    description: 'Physical memory used on the machine, as a percentage',
+    percentage: true,
+    provided: true,
+  },
+  {
+    name: 'healthcheck-heap',
+    defaultCheckerName: 'HEAP',
+    description: "The notification service's own heap used, as a percentage of its limit",
+    percentage: true,
+    provided: true,
+  },
+  {
+    name: 'healthcheck-gc',
+    defaultCheckerName: 'GBGC',
+    description: 'Garbage collections since the last check',
+    percentage: false,
+    provided: false,
+  },
   { name: 'healthcheck-threads', defaultCheckerName: 'HOGT', description: 'Threads hogging the CPU', percentage: false, provided: false },
-  { name: 'healthcheck-stuck', defaultCheckerName: 'STUCK', description: 'Requests running longer than a threshold', percentage: false, provided: false },
+  {
+    name: 'healthcheck-stuck',
+    defaultCheckerName: 'STUCK',
+    description: 'Requests running longer than a threshold',
+    percentage: false,
+    provided: false,
+  },
   { name: 'healthcheck-cpool', defaultCheckerName: 'CONP', description: 'Connection pool usage', percentage: false, provided: false },
 ];
 

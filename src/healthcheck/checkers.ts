@@ -63,7 +63,10 @@ export function cpuChecker(thresholds: Thresholds, readTimes = cpuTimes): Checke
     const total = current.total - previous.total;
     previous = current;
     const percentage = total > 0 ? (busy / total) * 100 : 0;
-    return { status: statusOf(percentage, thresholds), message: `CPU%: ${percentage.toFixed(2)}, Time CPU used: ${formatMilliseconds(busy)}` };
+    return {
+      status: statusOf(percentage, thresholds),
+      message: `CPU%: ${percentage.toFixed(2)}, Time CPU used: ${formatMilliseconds(busy)}`,
+    };
   };
 }
 

@@ -21,7 +21,6 @@ export interface NotifierTarget {
   insecure?: boolean;
 }
 
-
 export interface SendOptions {
   /** Folder of the rate-limit state shared by every process on the machine. */
   stateDir: string;
@@ -57,7 +56,6 @@ export interface SendResult {
 
 /** Between retries after 5xx, timeouts and connection errors. */
 const RETRY_BACKOFF: Backoff = { firstMs: 500, maxMs: 30_000, jitter: true };
-
 
 /** Sends notifications to one room over one kept-alive connection. Call close() when done. */
 export class NotificationSender {

@@ -63,7 +63,9 @@ export function claimPidFile(path: string, target: string): void {
 }
 
 export function alreadyRunning(target: string, running: RunningService): ServiceError {
-  return new ServiceError(`A notification service for target ${target} is already running (pid ${running.pid}, since ${running.startedAt})`);
+  return new ServiceError(
+    `A notification service for target ${target} is already running (pid ${running.pid}, since ${running.startedAt})`,
+  );
 }
 
 /** Removes the pid file if it is this process's. */

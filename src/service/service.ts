@@ -72,7 +72,8 @@ function planOf(section: TargetConfig | undefined, log: ServiceOptions['log']): 
   if (!hipchat) disabled.push('the HipChat notifier is not configured (notification-hipchat-configure)');
   else if (!hipchat.enabled) disabled.push('the HipChat notifier is disabled (notification-hipchat-configure --enabled)');
   if (!healthcheck?.enabled) disabled.push('the health check service is disabled (healthcheck-configure --enabled)');
-  if (!healthcheck?.hipchatNotifier.enabled) disabled.push("the health check's HipChat notifier is disabled (healthcheck-hipchat-notifier-configure --enabled)");
+  if (!healthcheck?.hipchatNotifier.enabled)
+    disabled.push("the health check's HipChat notifier is disabled (healthcheck-hipchat-notifier-configure --enabled)");
 
   const checkers: ScheduledChecker[] = [];
   for (const [serviceName, checker] of Object.entries(healthcheck?.checkers ?? {})) {
@@ -83,13 +84,22 @@ function planOf(section: TargetConfig | undefined, log: ServiceOptions['log']): 
     }
     const periodMs = Math.min(MAX_TIMER_MS, Math.max(MIN_PERIOD_MS, checker.time * UNIT_MS[checker.unit]));
     // Every checker notifier provides is a percentage checker: it has thresholds.
-    checkers.push({ serviceName, checkerName: checker.checkerName, periodMs, thresholds: thresholdsOf(findService(serviceName), checker)! });
+    checkers.push({
+      serviceName,
+      checkerName: checker.checkerName,
+      periodMs,
+      thresholds: thresholdsOf(findService(serviceName), checker)!,
+    });
   }
   return { hipchat, disabled, checkers, noisy: Boolean(hipchat?.noisy && healthcheck?.hipchatNotifier.noisy) };
 }
 
 /** The text Payara posted: subject with the origin, then the checker's result. */
-export function healthNotification(target: string, checkerName: string, result: ReturnType<Checker>): { notification: RoomNotification; level: Level } {
+export function healthNotification(
+  target: string,
+  checkerName: string,
+  result: ReturnType<Checker>,
+): { notification: RoomNotification; level: Level } {
   const level = LEVEL_OF_STATUS[result.status];
   const subject = `Health Check notification with severity level: ${level}. (host:${hostname()}, server:${target})`;
   const message = `${checkerName}:Health Check Result:[[status=${result.status}, message='${result.message}']]`;
@@ -160,7 +170,10 @@ export class NotificationService {
     if (this.plan.disabled.length > 0) {
       this.options.log('INFO', `configuration applied; nothing will be sent: ${this.plan.disabled.join('; ')}`);
     } else if (this.plan.checkers.length === 0) {
-      this.options.log('INFO', 'configuration applied; no health checker is enabled (healthcheck-configure-service --enabled): nothing new to send');
+      this.options.log(
+        'INFO',
+        'configuration applied; no health checker is enabled (healthcheck-configure-service --enabled): nothing new to send',
+      );
     } else {
       const summary = this.plan.checkers.map((checker) => `${checker.serviceName} every ${checker.periodMs} ms`).join(', ');
       this.options.log('INFO', `configuration applied; running ${summary}`);

@@ -56,7 +56,7 @@ function snapshot(box: Sandbox): unknown {
       return 'absent';
     }
   })();
-  let listing: string[] = [];
+  let listing: string[];
   try {
     listing = readdirSync(folder).sort();
   } catch {
@@ -66,38 +66,134 @@ function snapshot(box: Sandbox): unknown {
 }
 
 const usageCases: Case[] = [
-  { name: 'a bad inline boolean', args: [CONFIGURE, '--enabled=maybe', '--roomName=a', `--token=${TOKEN}`], code: 2, message: 'Invalid boolean value for option: enabled, Value: maybe' },
+  {
+    name: 'a bad inline boolean',
+    args: [CONFIGURE, '--enabled=maybe', '--roomName=a', `--token=${TOKEN}`],
+    code: 2,
+    message: 'Invalid boolean value for option: enabled, Value: maybe',
+  },
   { name: 'an unknown option', args: [CONFIGURE, ...VALID, '--bogus'], code: 2, message: 'Invalid option: --bogus' },
   { name: 'an unknown option on get', args: [GET, '--roomName=x'], code: 2, message: 'Invalid option: --roomName' },
-  { name: 'a repeated option', args: [CONFIGURE, ...VALID, '--ROOMNAME', 'b'], code: 2, message: 'Repeats not allowed for option: roomName' },
-  { name: 'a missing value', args: [CONFIGURE, '--enabled', `--token=${TOKEN}`, '--roomName'], code: 2, message: 'Missing value for option: roomName' },
-  { name: '--no- on a string option', args: [CONFIGURE, ...VALID, '--no-target'], code: 2, message: '"--no" illegal with non-boolean option: target' },
-  { name: 'a value on --no-flag', args: [CONFIGURE, ...VALID, '--no-noisy=x'], code: 2, message: 'Option may not have value: --no-noisy=x' },
-  { name: 'an operand', args: [CONFIGURE, ...VALID, '--noisy', 'maybe'], code: 2, message: `Command ${CONFIGURE} takes no operands, but 1 was given` },
+  {
+    name: 'a repeated option',
+    args: [CONFIGURE, ...VALID, '--ROOMNAME', 'b'],
+    code: 2,
+    message: 'Repeats not allowed for option: roomName',
+  },
+  {
+    name: 'a missing value',
+    args: [CONFIGURE, '--enabled', `--token=${TOKEN}`, '--roomName'],
+    code: 2,
+    message: 'Missing value for option: roomName',
+  },
+  {
+    name: '--no- on a string option',
+    args: [CONFIGURE, ...VALID, '--no-target'],
+    code: 2,
+    message: '"--no" illegal with non-boolean option: target',
+  },
+  {
+    name: 'a value on --no-flag',
+    args: [CONFIGURE, ...VALID, '--no-noisy=x'],
+    code: 2,
+    message: 'Option may not have value: --no-noisy=x',
+  },
+  {
+    name: 'an operand',
+    args: [CONFIGURE, ...VALID, '--noisy', 'maybe'],
+    code: 2,
+    message: `Command ${CONFIGURE} takes no operands, but 1 was given`,
+  },
   // `--token= "$TOKEN"` (a space after =) makes the token an operand: the error must not print it.
-  { name: 'a token as an operand', args: [CONFIGURE, '--enabled', '--roomName=a', '--token=', TOKEN], code: 2, message: `Command ${CONFIGURE} takes no operands, but 1 was given` },
+  {
+    name: 'a token as an operand',
+    args: [CONFIGURE, '--enabled', '--roomName=a', '--token=', TOKEN],
+    code: 2,
+    message: `Command ${CONFIGURE} takes no operands, but 1 was given`,
+  },
   {
     name: 'missing required options without a terminal',
     args: [CONFIGURE, '--enabled'],
     code: 2,
     message: `Option --roomName is required but was not specified\nOption --token is required but was not specified\nCommand ${CONFIGURE} is missing required options`,
   },
-  { name: 'an empty room with none stored', args: [CONFIGURE, '--enabled', '--roomName=', `--token=${TOKEN}`, '--target=new'], code: 2, message: 'No room name stored for target new: give --roomName' },
-  { name: 'a 101-character room', args: [CONFIGURE, '--enabled', `--roomName=${'r'.repeat(101)}`, `--token=${TOKEN}`], code: 2, message: 'Room name is 101 characters long; HipChat allows at most 100' },
-  { name: 'a token with a space', args: [CONFIGURE, '--enabled', '--roomName=a', '--token', 'abc def'], code: 2, message: 'Token must not contain whitespace or control characters' },
-  { name: 'both --token and --tokenFile', args: [CONFIGURE, ...VALID, '--tokenFile=/nonexistent'], code: 2, message: 'Give the token with --token or --tokenFile, not both' },
-  { name: 'an --apiUrl with a query', args: [CONFIGURE, ...VALID, '--apiUrl=https://h.example.com/?auth_token=x'], code: 2, message: 'Invalid --apiUrl: a query string is refused' },
-  { name: 'an --apiUrl with credentials', args: [CONFIGURE, ...VALID, '--apiUrl=https://u:p@h.example.com'], code: 2, message: 'Invalid --apiUrl: credentials in the URL are refused (the token is given separately)' },
-  { name: 'an --apiUrl with a fragment', args: [CONFIGURE, ...VALID, '--apiUrl=https://h.example.com/#x'], code: 2, message: 'Invalid --apiUrl: a fragment is refused' },
-  { name: 'a relative --apiUrl', args: [CONFIGURE, ...VALID, '--apiUrl=hipchat'], code: 2, message: 'Invalid --apiUrl: hipchat is not an absolute URL' },
-  { name: 'a bad --rateLimit', args: [CONFIGURE, ...VALID, '--rateLimit=fast'], code: 2, message: 'Invalid --rateLimit: fast (expected COUNT/DURATION, e.g. 30/60s or 100/5m)' },
-  { name: 'a zero --rateLimit', args: [CONFIGURE, ...VALID, '--rateLimit=0/60s'], code: 2, message: 'Invalid --rateLimit: 0/60s (expected COUNT/DURATION, e.g. 30/60s or 100/5m)' },
+  {
+    name: 'an empty room with none stored',
+    args: [CONFIGURE, '--enabled', '--roomName=', `--token=${TOKEN}`, '--target=new'],
+    code: 2,
+    message: 'No room name stored for target new: give --roomName',
+  },
+  {
+    name: 'a 101-character room',
+    args: [CONFIGURE, '--enabled', `--roomName=${'r'.repeat(101)}`, `--token=${TOKEN}`],
+    code: 2,
+    message: 'Room name is 101 characters long; HipChat allows at most 100',
+  },
+  {
+    name: 'a token with a space',
+    args: [CONFIGURE, '--enabled', '--roomName=a', '--token', 'abc def'],
+    code: 2,
+    message: 'Token must not contain whitespace or control characters',
+  },
+  {
+    name: 'both --token and --tokenFile',
+    args: [CONFIGURE, ...VALID, '--tokenFile=/nonexistent'],
+    code: 2,
+    message: 'Give the token with --token or --tokenFile, not both',
+  },
+  {
+    name: 'an --apiUrl with a query',
+    args: [CONFIGURE, ...VALID, '--apiUrl=https://h.example.com/?auth_token=x'],
+    code: 2,
+    message: 'Invalid --apiUrl: a query string is refused',
+  },
+  {
+    name: 'an --apiUrl with credentials',
+    args: [CONFIGURE, ...VALID, '--apiUrl=https://u:p@h.example.com'],
+    code: 2,
+    message: 'Invalid --apiUrl: credentials in the URL are refused (the token is given separately)',
+  },
+  {
+    name: 'an --apiUrl with a fragment',
+    args: [CONFIGURE, ...VALID, '--apiUrl=https://h.example.com/#x'],
+    code: 2,
+    message: 'Invalid --apiUrl: a fragment is refused',
+  },
+  {
+    name: 'a relative --apiUrl',
+    args: [CONFIGURE, ...VALID, '--apiUrl=hipchat'],
+    code: 2,
+    message: 'Invalid --apiUrl: hipchat is not an absolute URL',
+  },
+  {
+    name: 'a bad --rateLimit',
+    args: [CONFIGURE, ...VALID, '--rateLimit=fast'],
+    code: 2,
+    message: 'Invalid --rateLimit: fast (expected COUNT/DURATION, e.g. 30/60s or 100/5m)',
+  },
+  {
+    name: 'a zero --rateLimit',
+    args: [CONFIGURE, ...VALID, '--rateLimit=0/60s'],
+    code: 2,
+    message: 'Invalid --rateLimit: 0/60s (expected COUNT/DURATION, e.g. 30/60s or 100/5m)',
+  },
   { name: 'an empty --target', args: [GET, '--target='], code: 2, message: 'Invalid target name: ""' },
-  { name: 'a token file that does not exist', args: [CONFIGURE, '--enabled', '--roomName=a', '--tokenFile=/nonexistent/token'], code: 1, message: 'Cannot read token file /nonexistent/token: ENOENT' },
+  {
+    name: 'a token file that does not exist',
+    args: [CONFIGURE, '--enabled', '--roomName=a', '--tokenFile=/nonexistent/token'],
+    code: 1,
+    message: 'Cannot read token file /nonexistent/token: ENOENT',
+  },
 ];
 
 const fileCases: Case[] = [
-  { name: 'a config that is not JSON', setup: writeRaw('{"version": 1, "targets": {'), args: [CONFIGURE, ...VALID], code: 1, message: 'is not valid JSON' },
+  {
+    name: 'a config that is not JSON',
+    setup: writeRaw('{"version": 1, "targets": {'),
+    args: [CONFIGURE, ...VALID],
+    code: 1,
+    message: 'is not valid JSON',
+  },
   { name: 'a truncated config read by get', setup: writeRaw('{"version": 1, "tar'), args: [GET], code: 1, message: 'is not valid JSON' },
   {
     name: 'a config of the wrong shape',

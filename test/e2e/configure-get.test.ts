@@ -47,7 +47,13 @@ describe('notification-hipchat-configure', () => {
             rateLimit: '30/60s',
           },
           // The first configure of a target switches the health check's HipChat notifier on, as Payara did.
-          healthcheck: { enabled: false, historicalTraceEnabled: false, historicalTraceStoreSize: 20, hipchatNotifier: { enabled: true, noisy: true }, checkers: {} },
+          healthcheck: {
+            enabled: false,
+            historicalTraceEnabled: false,
+            historicalTraceStoreSize: 20,
+            hipchatNotifier: { enabled: true, noisy: true },
+            checkers: {},
+          },
         },
       },
     });
@@ -60,7 +66,17 @@ describe('notification-hipchat-configure', () => {
   });
 
   it('follows asadmin parsing: case-insensitive names, consumed booleans, --no-flag', async () => {
-    const result = await configure('--ENABLED=TRUE', '--roomname', 'ops', '--TOKEN', TOKEN, '--dynamic', 'true', '--no-noisy', '--target=cluster1');
+    const result = await configure(
+      '--ENABLED=TRUE',
+      '--roomname',
+      'ops',
+      '--TOKEN',
+      TOKEN,
+      '--dynamic',
+      'true',
+      '--no-noisy',
+      '--target=cluster1',
+    );
     expect(result.code).toBe(0);
     expect(storedConfig().targets.cluster1.hipchat).toMatchObject({ enabled: true, roomName: 'ops', dynamic: true, noisy: false });
   });
@@ -124,9 +140,15 @@ describe('notification-hipchat-configure', () => {
 
   it('keeps keys a newer notifier wrote into a target', async () => {
     mkdirSync(dirname(sandbox.configPath), { recursive: true });
-    writeFileSync(sandbox.configPath, JSON.stringify({ version: 1, targets: { server: { futureSection: { enabled: true } } }, note: 'kept' }));
+    writeFileSync(
+      sandbox.configPath,
+      JSON.stringify({ version: 1, targets: { server: { futureSection: { enabled: true } } }, note: 'kept' }),
+    );
     await configure('--enabled', '--roomName=a', `--token=${TOKEN}`);
-    expect(storedConfig()).toMatchObject({ note: 'kept', targets: { server: { futureSection: { enabled: true }, hipchat: { roomName: 'a' } } } });
+    expect(storedConfig()).toMatchObject({
+      note: 'kept',
+      targets: { server: { futureSection: { enabled: true }, hipchat: { roomName: 'a' } } },
+    });
   });
 });
 
@@ -157,7 +179,9 @@ describe('config file location', () => {
   it('uses --config, else $NOTIFIER_CONFIG, else $XDG_CONFIG_HOME, else ~/.config', async () => {
     const explicit = join(sandbox.dir, 'explicit.json');
     const fromEnv = join(sandbox.dir, 'env.json');
-    await sandbox.run(['--config', explicit, CONFIGURE, '--enabled', '--roomName=explicit', `--token=${TOKEN}`], { env: { NOTIFIER_CONFIG: fromEnv } });
+    await sandbox.run(['--config', explicit, CONFIGURE, '--enabled', '--roomName=explicit', `--token=${TOKEN}`], {
+      env: { NOTIFIER_CONFIG: fromEnv },
+    });
     await sandbox.run([CONFIGURE, '--enabled', '--roomName=env', `--token=${TOKEN}`], { env: { NOTIFIER_CONFIG: fromEnv } });
     await sandbox.run([CONFIGURE, '--enabled', '--roomName=xdg', `--token=${TOKEN}`]);
     expect(storedConfig(explicit).targets.server.hipchat.roomName).toBe('explicit');
@@ -195,7 +219,10 @@ describe('get-hipchat-notifier-configuration', () => {
   });
 
   it('says the configuration is not defined, successfully, when there is none', async () => {
-    expect(await sandbox.run([GET])).toMatchObject({ code: 0, stdout: `Notifier Configuration is not defined\nCommand ${GET} executed successfully.\n` });
+    expect(await sandbox.run([GET])).toMatchObject({
+      code: 0,
+      stdout: `Notifier Configuration is not defined\nCommand ${GET} executed successfully.\n`,
+    });
     expect(existsSync(sandbox.configPath)).toBe(false);
   });
 
@@ -209,7 +236,14 @@ describe('get-hipchat-notifier-configuration', () => {
   });
 
   it('prints one JSON object and nothing else with --json', async () => {
-    await configure('--enabled=false', '--roomName=ops team', `--token=${TOKEN}`, '--target=c1', '--rateLimit=5/2s', '--apiUrl=http://localhost:1');
+    await configure(
+      '--enabled=false',
+      '--roomName=ops team',
+      `--token=${TOKEN}`,
+      '--target=c1',
+      '--rateLimit=5/2s',
+      '--apiUrl=http://localhost:1',
+    );
     const result = await sandbox.run([GET, '--json', '--target=c1']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
@@ -267,7 +301,9 @@ describe('help and version', () => {
 describe('concurrency', () => {
   it('20 processes configuring 20 targets at once leave one valid file holding all 20', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => configure('--enabled', `--roomName=room-${index}`, `--token=${TOKEN}`, `--target=t${index}`)),
+      Array.from({ length: 20 }, (_, index) =>
+        configure('--enabled', `--roomName=room-${index}`, `--token=${TOKEN}`, `--target=t${index}`),
+      ),
     );
     expect(results.map((result) => result.code)).toEqual(Array(20).fill(0));
     const targets = storedConfig().targets;

@@ -82,7 +82,11 @@ describe('healthcheck-configure', () => {
 
     await succeed('healthcheck-configure', '--enabled', '--historicalTraceEnabled', '--historicalTraceStoreSize', '50');
     await succeed('healthcheck-configure', '--enabled=false');
-    expect(stored().targets.server.healthcheck).toEqual({ ...DEFAULT_HEALTHCHECK, historicalTraceEnabled: true, historicalTraceStoreSize: 50 });
+    expect(stored().targets.server.healthcheck).toEqual({
+      ...DEFAULT_HEALTHCHECK,
+      historicalTraceEnabled: true,
+      historicalTraceStoreSize: 50,
+    });
   });
 });
 
@@ -96,7 +100,14 @@ describe('healthcheck-configure-service', () => {
   });
 
   it('takes the unit in any case, stores it upper-case, and keeps stored values (thresholds too)', async () => {
-    await succeed('healthcheck-configure-service', '--serviceName=healthcheck-heap', '--enabled', '--time=30', '--unit=seconds', '--checkerName=HEAP-1');
+    await succeed(
+      'healthcheck-configure-service',
+      '--serviceName=healthcheck-heap',
+      '--enabled',
+      '--time=30',
+      '--unit=seconds',
+      '--checkerName=HEAP-1',
+    );
     await succeed('healthcheck-configure-service-threshold', '--serviceName=healthcheck-heap', '--thresholdCritical=95');
     await succeed('healthcheck-configure-service', '--serviceName=healthcheck-heap', '--enabled=false');
     expect(stored().targets.server.healthcheck.checkers['healthcheck-heap']).toEqual({
@@ -116,7 +127,12 @@ describe('healthcheck-configure-service', () => {
       stderr:
         'Warning: notifier does not run healthcheck-gc: the setting is stored (for Payara) but has no effect here; notifier runs healthcheck-cpu, healthcheck-machinemem and healthcheck-heap\n',
     });
-    expect(stored().targets.server.healthcheck.checkers['healthcheck-gc']).toEqual({ enabled: true, time: 5, unit: 'MINUTES', checkerName: 'GBGC' });
+    expect(stored().targets.server.healthcheck.checkers['healthcheck-gc']).toEqual({
+      enabled: true,
+      time: 5,
+      unit: 'MINUTES',
+      checkerName: 'GBGC',
+    });
   });
 });
 
@@ -124,9 +140,25 @@ describe('healthcheck-configure-service-threshold', () => {
   it('starts from 80 / 50 / 0 and keeps the thresholds not given; equal thresholds are fine', async () => {
     await succeed('healthcheck-configure-service', '--serviceName', 'healthcheck-machinemem', '--enabled');
     await succeed('healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-machinemem', '--thresholdGood', '10');
-    expect(stored().targets.server.healthcheck.checkers['healthcheck-machinemem'].thresholds).toEqual({ critical: 80, warning: 50, good: 10 });
-    await succeed('healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-machinemem', '--thresholdWarning', '80', '--thresholdCritical', '80');
-    expect(stored().targets.server.healthcheck.checkers['healthcheck-machinemem'].thresholds).toEqual({ critical: 80, warning: 80, good: 10 });
+    expect(stored().targets.server.healthcheck.checkers['healthcheck-machinemem'].thresholds).toEqual({
+      critical: 80,
+      warning: 50,
+      good: 10,
+    });
+    await succeed(
+      'healthcheck-configure-service-threshold',
+      '--serviceName',
+      'healthcheck-machinemem',
+      '--thresholdWarning',
+      '80',
+      '--thresholdCritical',
+      '80',
+    );
+    expect(stored().targets.server.healthcheck.checkers['healthcheck-machinemem'].thresholds).toEqual({
+      critical: 80,
+      warning: 80,
+      good: 10,
+    });
   });
 });
 
@@ -211,8 +243,19 @@ describe('get-healthcheck-configuration', () => {
   });
 
   it('prints everything as one JSON object with --json', async () => {
-    expect((await run('healthcheck-configure-service', '--serviceName', 'healthcheck-cpool', '--enabled', '--target=c1', '--checkerName=POOL')).code).toBe(0);
-    await succeed('healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', '--target=c1', '--unit=hours', '--time=2');
+    expect(
+      (await run('healthcheck-configure-service', '--serviceName', 'healthcheck-cpool', '--enabled', '--target=c1', '--checkerName=POOL'))
+        .code,
+    ).toBe(0);
+    await succeed(
+      'healthcheck-configure-service',
+      '--serviceName',
+      'healthcheck-cpu',
+      '--enabled',
+      '--target=c1',
+      '--unit=hours',
+      '--time=2',
+    );
     await succeed('healthcheck-hipchat-notifier-configure', '--enabled=false', '--noisy=false', '--target=c1');
     const result = await run('get-healthcheck-configuration', '--json', '--target=c1');
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -232,7 +275,15 @@ describe('get-healthcheck-configuration', () => {
           thresholds: { critical: 80, warning: 50, good: 0 },
           provided: true,
         },
-        { serviceName: 'healthcheck-cpool', checkerName: 'POOL', enabled: true, time: 5, unit: 'MINUTES', thresholds: null, provided: false },
+        {
+          serviceName: 'healthcheck-cpool',
+          checkerName: 'POOL',
+          enabled: true,
+          time: 5,
+          unit: 'MINUTES',
+          thresholds: null,
+          provided: false,
+        },
       ],
     });
   });
@@ -269,11 +320,21 @@ describe('--dynamic', () => {
     const targets = (prefix: string) => CHANGES.map((_, index) => `${prefix}${index}`);
     const runAll = (prefix: string, dynamic: string[]) =>
       Promise.all(CHANGES.map((change, index) => run(...change, `--target=${prefix}${index}`, ...dynamic)));
-    await Promise.all(['dyn', 'off', 'none'].map((prefix) => succeed('healthcheck-configure-service', '--serviceName=healthcheck-cpu', '--enabled', `--target=${prefix}3`)));
+    await Promise.all(
+      ['dyn', 'off', 'none'].map((prefix) =>
+        succeed('healthcheck-configure-service', '--serviceName=healthcheck-cpu', '--enabled', `--target=${prefix}3`),
+      ),
+    );
 
-    const results = [...(await runAll('dyn', ['--dynamic=true'])), ...(await runAll('off', ['--dynamic=false'])), ...(await runAll('none', []))];
+    const results = [
+      ...(await runAll('dyn', ['--dynamic=true'])),
+      ...(await runAll('off', ['--dynamic=false'])),
+      ...(await runAll('none', [])),
+    ];
     expect(results.map((result) => result.code)).toEqual(Array(results.length).fill(0));
-    expect(targets('dyn').map((target) => existsSync(reloadRequestFile(sandbox.stateDir, target)))).toEqual(Array(CHANGES.length).fill(true));
+    expect(targets('dyn').map((target) => existsSync(reloadRequestFile(sandbox.stateDir, target)))).toEqual(
+      Array(CHANGES.length).fill(true),
+    );
     expect([...targets('off'), ...targets('none')].some((target) => existsSync(reloadRequestFile(sandbox.stateDir, target)))).toBe(false);
   });
 });
@@ -285,7 +346,15 @@ describe('bad input', () => {
       server: {
         healthcheck: {
           ...DEFAULT_HEALTHCHECK,
-          checkers: { 'healthcheck-cpu': { enabled: true, time: 5, unit: 'MINUTES', checkerName: 'CPUC', thresholds: { critical: 80, warning: 50, good: 0 } } },
+          checkers: {
+            'healthcheck-cpu': {
+              enabled: true,
+              time: 5,
+              unit: 'MINUTES',
+              checkerName: 'CPUC',
+              thresholds: { critical: 80, warning: 50, good: 0 },
+            },
+          },
         },
       },
     },
@@ -293,20 +362,41 @@ describe('bad input', () => {
   const UNITS = 'DAYS,HOURS,MICROSECONDS,MILLISECONDS,MINUTES,NANOSECONDS,SECONDS';
   const CPU = ['--serviceName', 'healthcheck-cpu'];
   const cases: { args: string[]; code: number; message: string; config?: string }[] = [
-    { args: ['healthcheck-configure-service', '--serviceName', 'healthcheck-foo', '--enabled', '--dynamic=true'], code: 2, message: 'Service with name healthcheck-foo could not be found.' },
-    { args: ['healthcheck-configure-service-threshold', '--serviceName=healthcheck-foo'], code: 2, message: 'Service with name healthcheck-foo could not be found.' },
+    {
+      args: ['healthcheck-configure-service', '--serviceName', 'healthcheck-foo', '--enabled', '--dynamic=true'],
+      code: 2,
+      message: 'Service with name healthcheck-foo could not be found.',
+    },
+    {
+      args: ['healthcheck-configure-service-threshold', '--serviceName=healthcheck-foo'],
+      code: 2,
+      message: 'Service with name healthcheck-foo could not be found.',
+    },
     {
       args: ['healthcheck-configure-service', ...CPU, '--enabled', '--unit', 'FORTNIGHTS'],
       code: 2,
       message: `Invalid parameter: unit.  Its value is FORTNIGHTS but it isn't one of these acceptable values: ${UNITS}`,
     },
-    { args: ['healthcheck-configure-service', ...CPU, '--enabled', '--time', '0'], code: 2, message: 'Invalid parameter: time.  Its value is 0 but it must be a whole number, 1 or more' },
-    { args: ['healthcheck-configure-service', ...CPU, '--enabled', '--time=1.5'], code: 2, message: 'Invalid parameter: time.  Its value is 1.5 but it must be a whole number, 1 or more' },
-    { args: ['healthcheck-configure-service', ...CPU, '--enabled', '--checkerName='], code: 2, message: 'Invalid parameter: checkerName.  It must not be empty or contain control characters.' },
+    {
+      args: ['healthcheck-configure-service', ...CPU, '--enabled', '--time', '0'],
+      code: 2,
+      message: 'Invalid parameter: time.  Its value is 0 but it must be a whole number, 1 or more',
+    },
+    {
+      args: ['healthcheck-configure-service', ...CPU, '--enabled', '--time=1.5'],
+      code: 2,
+      message: 'Invalid parameter: time.  Its value is 1.5 but it must be a whole number, 1 or more',
+    },
+    {
+      args: ['healthcheck-configure-service', ...CPU, '--enabled', '--checkerName='],
+      code: 2,
+      message: 'Invalid parameter: checkerName.  It must not be empty or contain control characters.',
+    },
     {
       args: ['healthcheck-configure-service-threshold', ...CPU, '--thresholdCritical', '101'],
       code: 2,
-      message: 'Invalid parameter: thresholdCritical.  Its value is 101 but a threshold is a percentage so must be a whole number from 0 to 100',
+      message:
+        'Invalid parameter: thresholdCritical.  Its value is 101 but a threshold is a percentage so must be a whole number from 0 to 100',
     },
     {
       args: ['healthcheck-configure-service-threshold', ...CPU, '--thresholdGood', '-1'],
@@ -321,7 +411,8 @@ describe('bad input', () => {
     {
       args: ['healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-gc', '--thresholdCritical', '90'],
       code: 2,
-      message: 'healthcheck-gc has no thresholds: only the percentage checkers healthcheck-cpu, healthcheck-machinemem and healthcheck-heap do',
+      message:
+        'healthcheck-gc has no thresholds: only the percentage checkers healthcheck-cpu, healthcheck-machinemem and healthcheck-heap do',
     },
     {
       args: ['healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-heap', '--dynamic=true'],
@@ -343,28 +434,36 @@ describe('bad input', () => {
     { args: ['healthcheck-list-services', '--target=c1'], code: 2, message: 'Invalid option: --target' },
     { args: ['get-healthcheck-configuration', '--target', 'nowhere'], code: 1, message: 'No such config named: nowhere' },
     { args: ['get-notification-configuration', '--target', 'nowhere'], code: 1, message: 'No such config named: nowhere' },
-    { args: ['healthcheck-hipchat-notifier-configure', '--enabled', '--dynamic=true'], code: 1, message: 'is not valid JSON', config: '{"version": 1, "targets": {' },
+    {
+      args: ['healthcheck-hipchat-notifier-configure', '--enabled', '--dynamic=true'],
+      code: 1,
+      message: 'is not valid JSON',
+      config: '{"version": 1, "targets": {',
+    },
     { args: ['get-healthcheck-configuration'], code: 1, message: 'is not valid JSON', config: '{"version": 1, "targets": {' },
   ];
 
-  it.each(cases.map((testCase) => ({ ...testCase, name: testCase.args.join(' ') })))('$name: exit $code, one clear line, nothing changed', async ({ args, code, message, config }) => {
-    if (config === undefined) writeConfig(CONFIG);
-    else {
-      mkdirSync(dirname(sandbox.configPath), { recursive: true });
-      writeFileSync(sandbox.configPath, config);
-    }
-    const before = readFileSync(sandbox.configPath, 'utf8');
-    const result = await run(...args);
-    expect(result.code).toBe(code);
-    expect(result.stdout).toBe('');
-    expect(hasStackTrace(result.stderr)).toBe(false);
-    const lines = result.stderr.trimEnd().split('\n');
-    expect(lines.pop()).toBe(`Command ${args[0]} failed.`);
-    expect(lines.join('\n')).toContain(message);
-    expect(lines).toHaveLength(message.split('\n').length);
-    expect(readFileSync(sandbox.configPath, 'utf8')).toBe(before);
-    expect(existsSync(reloadRequestFile(sandbox.stateDir, 'server'))).toBe(false);
-  });
+  it.each(cases.map((testCase) => ({ ...testCase, name: testCase.args.join(' ') })))(
+    '$name: exit $code, one clear line, nothing changed',
+    async ({ args, code, message, config }) => {
+      if (config === undefined) writeConfig(CONFIG);
+      else {
+        mkdirSync(dirname(sandbox.configPath), { recursive: true });
+        writeFileSync(sandbox.configPath, config);
+      }
+      const before = readFileSync(sandbox.configPath, 'utf8');
+      const result = await run(...args);
+      expect(result.code).toBe(code);
+      expect(result.stdout).toBe('');
+      expect(hasStackTrace(result.stderr)).toBe(false);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.pop()).toBe(`Command ${args[0]} failed.`);
+      expect(lines.join('\n')).toContain(message);
+      expect(lines).toHaveLength(message.split('\n').length);
+      expect(readFileSync(sandbox.configPath, 'utf8')).toBe(before);
+      expect(existsSync(reloadRequestFile(sandbox.stateDir, 'server'))).toBe(false);
+    },
+  );
 });
 
 describe('help', () => {

@@ -6,7 +6,18 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, permissionTestIds, type Sandbox } from '../support/cli.js';
 import { startHipChatServer, TEST_TOKEN, type HipChatTestServer } from '../support/hipchat-server.js';
-import { checkSecretsAfterAll, CONFIGURE, deliveredMessages, failureReason, GET, handOver, scannedSandbox, SEND, snapshotTree, writeConfig } from '../support/reliability.js';
+import {
+  checkSecretsAfterAll,
+  CONFIGURE,
+  deliveredMessages,
+  failureReason,
+  GET,
+  handOver,
+  scannedSandbox,
+  SEND,
+  snapshotTree,
+  writeConfig,
+} from '../support/reliability.js';
 
 checkSecretsAfterAll();
 
@@ -47,7 +58,12 @@ function badLine(name: string, line: string | Buffer, reason: string): BadInput 
 }
 
 /** A send that meets a broken config file: exit 1, one line naming the file. */
-function badConfig(name: string, setup: (box: Sandbox) => void, reason: (path: string) => string | RegExp, more: Partial<BadInput> = {}): BadInput {
+function badConfig(
+  name: string,
+  setup: (box: Sandbox) => void,
+  reason: (path: string) => string | RegExp,
+  more: Partial<BadInput> = {},
+): BadInput {
   return { name: `config: ${name}`, args: [SEND, 'hello'], setup, code: 1, reason: (box) => [reason(box.configPath)], ...more };
 }
 
@@ -71,9 +87,17 @@ const notJson = (path: string) => new RegExp(`^Config file ${escape(path)} is no
 const storedTarget = (hipchat: Record<string, unknown>) => JSON.stringify({ version: 1, targets: { server: { hipchat } } });
 
 const optionCases: BadInput[] = [
-  usage('an unknown colour', [SEND, '--color=blue', 'hello'], 'Invalid --color: blue (expected one of yellow, green, red, purple, gray, random)'),
+  usage(
+    'an unknown colour',
+    [SEND, '--color=blue', 'hello'],
+    'Invalid --color: blue (expected one of yellow, green, red, purple, gray, random)',
+  ),
   usage('an empty colour', [SEND, '--color=', 'hello'], 'Invalid --color:  (expected one of yellow, green, red, purple, gray, random)'),
-  usage('an unknown --messageFormat', [SEND, '--messageFormat=markdown', 'hello'], 'Invalid --messageFormat: markdown (expected html or text)'),
+  usage(
+    'an unknown --messageFormat',
+    [SEND, '--messageFormat=markdown', 'hello'],
+    'Invalid --messageFormat: markdown (expected html or text)',
+  ),
   usage('--from over 64 characters', [SEND, `--from=${LONG_FROM}`, 'hello'], 'Invalid --from: longer than 64 characters'),
   usage('negative --retries', [SEND, '--retries=-1', 'hello'], 'Invalid --retries: -1 (expected a whole number from 0 to 100)'),
   usage('fractional --retries', [SEND, '--retries=1.5', 'hello'], 'Invalid --retries: 1.5 (expected a whole number from 0 to 100)'),
@@ -82,23 +106,50 @@ const optionCases: BadInput[] = [
   usage('a --maxWait in an unknown unit', [SEND, '--maxWait=5x', 'hello'], `Invalid --maxWait: 5x ${NOT_A_DURATION}`),
   usage('a negative --timeout', [SEND, '--timeout=-1s', 'hello'], `Invalid --timeout: -1s ${NOT_A_DURATION}`),
   usage('a --timeout that rounds to 0 ms', [SEND, '--timeout=0.4ms', 'hello'], `Invalid --timeout: 0.4ms ${NOT_A_DURATION}`),
-  usage('--message with --ndjson', [SEND, '--ndjson', '--message=hello'], '--ndjson reads messages from stdin: give no --message or operands with it'),
+  usage(
+    '--message with --ndjson',
+    [SEND, '--ndjson', '--message=hello'],
+    '--ndjson reads messages from stdin: give no --message or operands with it',
+  ),
   usage('operands with --ndjson', [SEND, '--ndjson', 'hello'], '--ndjson reads messages from stdin: give no --message or operands with it'),
   usage('--message without its value', [SEND, '--message'], 'Missing value for option: message'),
   usage('a blank --message', [SEND, '--message=  \t '], 'Empty message from --message: nothing to send'),
   // The command line is checked before the configuration: exit 2 whatever the configuration says.
-  usage('a blank --message with a disabled notifier', [SEND, '--message= '], 'Empty message from --message: nothing to send', { setup: disableNotifier }),
-  usage('a blank --message for a target never configured', [SEND, '--target=elsewhere', '--message= '], 'Empty message from --message: nothing to send'),
+  usage('a blank --message with a disabled notifier', [SEND, '--message= '], 'Empty message from --message: nothing to send', {
+    setup: disableNotifier,
+  }),
+  usage(
+    'a blank --message for a target never configured',
+    [SEND, '--target=elsewhere', '--message= '],
+    'Empty message from --message: nothing to send',
+  ),
   usage('a bad --notify value', [SEND, '--notify=maybe', 'hello'], 'Invalid boolean value for option: notify, Value: maybe'),
   usage('an unknown option on send', [SEND, '--colour=red', 'hello'], 'Invalid option: --colour'),
   usage('--no- on a string option of send', [SEND, '--no-color', 'hello'], '"--no" illegal with non-boolean option: color'),
   usage('a repeated option, any case', [SEND, '--color=red', '--COLOR=green', 'hello'], 'Repeats not allowed for option: color'),
   usage('--terse before and after the subcommand', ['--terse', SEND, '--terse', 'hello'], 'Repeats not allowed for option: terse'),
   usage('a target name with a control character', [SEND, '--target=a\tb', 'hello'], 'Invalid target name: "a\\tb"'),
-  usage('configure: an unsupported --apiUrl scheme', [CONFIGURE, ...CONFIGURED, '--apiUrl=ftp://h.example.com'], 'Invalid --apiUrl: ftp: is not supported (use https://)'),
-  usage('configure: a --rateLimit of zero duration', [CONFIGURE, ...CONFIGURED, '--rateLimit=30/0s'], 'Invalid --rateLimit: 30/0s (expected COUNT/DURATION, e.g. 30/60s or 100/5m)'),
-  usage('configure: a room name with a tab', [CONFIGURE, '--enabled', '--roomName=a\tb', `--token=${TEST_TOKEN}`], 'Room name must not contain control characters'),
-  usage('configure: $HIPCHAT_TOKEN with a space', [CONFIGURE, '--enabled', '--roomName=ops'], 'Token must not contain whitespace or control characters', { env: { HIPCHAT_TOKEN: `${TEST_TOKEN} x` } }),
+  usage(
+    'configure: an unsupported --apiUrl scheme',
+    [CONFIGURE, ...CONFIGURED, '--apiUrl=ftp://h.example.com'],
+    'Invalid --apiUrl: ftp: is not supported (use https://)',
+  ),
+  usage(
+    'configure: a --rateLimit of zero duration',
+    [CONFIGURE, ...CONFIGURED, '--rateLimit=30/0s'],
+    'Invalid --rateLimit: 30/0s (expected COUNT/DURATION, e.g. 30/60s or 100/5m)',
+  ),
+  usage(
+    'configure: a room name with a tab',
+    [CONFIGURE, '--enabled', '--roomName=a\tb', `--token=${TEST_TOKEN}`],
+    'Room name must not contain control characters',
+  ),
+  usage(
+    'configure: $HIPCHAT_TOKEN with a space',
+    [CONFIGURE, '--enabled', '--roomName=ops'],
+    'Token must not contain whitespace or control characters',
+    { env: { HIPCHAT_TOKEN: `${TEST_TOKEN} x` } },
+  ),
   {
     name: 'configure: an empty --tokenFile',
     args: (box) => [CONFIGURE, '--enabled', '--roomName=ops', `--tokenFile=${join(box.dir, 'empty')}`],
@@ -112,11 +163,18 @@ const optionCases: BadInput[] = [
     code: 1,
     reason: (box) => [`Cannot read token file ${box.dir}: EISDIR`],
   },
-  usage('configure: a --caFile that does not exist', [CONFIGURE, ...CONFIGURED, '--caFile=/nonexistent/ca.pem'], 'Cannot read --caFile /nonexistent/ca.pem', { code: 1 }),
+  usage(
+    'configure: a --caFile that does not exist',
+    [CONFIGURE, ...CONFIGURED, '--caFile=/nonexistent/ca.pem'],
+    'Cannot read --caFile /nonexistent/ca.pem',
+    { code: 1 },
+  ),
 ];
 
 const stdinCases: BadInput[] = [
-  usage('stdin that is not UTF-8', [SEND], 'Invalid message from stdin: it is not valid UTF-8', { input: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0x0a]) }),
+  usage('stdin that is not UTF-8', [SEND], 'Invalid message from stdin: it is not valid UTF-8', {
+    input: Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0x0a]),
+  }),
   usage('stdin with a NUL byte', [SEND], 'Invalid message from stdin: it contains a NUL character', { input: 'before\0after\n' }),
   usage('an empty stdin', [SEND], 'Empty message from stdin: nothing to send', { input: '' }),
   usage('a stdin of blanks and newlines', [SEND], 'Empty message from stdin: nothing to send', { input: ' \n\t\n\n' }),
@@ -130,30 +188,78 @@ const ndjsonCases: BadInput[] = [
   badLine('a number as message', '{"message":42}', '"message" must be a string'),
   badLine('a string as notify', '{"message":"hello","notify":"true"}', '"notify" must be true or false'),
   badLine('a number as colour', '{"message":"hello","color":1}', '"color" must be a string'),
-  badLine('an unknown colour', '{"message":"hello","color":"blue"}', 'Invalid "color": blue (expected one of yellow, green, red, purple, gray, random)'),
+  badLine(
+    'an unknown colour',
+    '{"message":"hello","color":"blue"}',
+    'Invalid "color": blue (expected one of yellow, green, red, purple, gray, random)',
+  ),
   badLine('an unknown messageFormat', '{"message":"hello","messageFormat":"md"}', 'Invalid "messageFormat": md (expected html or text)'),
   badLine('no message', '{"color":"red"}', '"message" is missing'),
   badLine('an empty message', '{"message":""}', 'Empty message from "message": nothing to send'),
   badLine('a from over 64 characters', JSON.stringify({ message: 'hello', from: LONG_FROM }), 'Invalid "from": longer than 64 characters'),
   badLine('an escaped NUL in the message', '{"message":"a\\u0000b"}', 'Invalid message from "message": it contains a NUL character'),
-  badLine('bytes that are not UTF-8', Buffer.concat([Buffer.from('{"message":"ok '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), 'not valid UTF-8'),
+  badLine(
+    'bytes that are not UTF-8',
+    Buffer.concat([Buffer.from('{"message":"ok '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+    'not valid UTF-8',
+  ),
 ];
 
 const fileCases: BadInput[] = [
   badConfig('truncated JSON', replaceConfig('{"version": 1, "tar'), notJson),
   badConfig('an empty file', replaceConfig(''), notJson),
-  badConfig('wrong types', replaceConfig(storedTarget({ enabled: 'yes' })), (path) => `Config file ${path} is not a valid notifier configuration: targets.server.hipchat.enabled: expected boolean (and 6 more)`),
-  badConfig('a version as a string', replaceConfig('{"version":"1","targets":{}}'), (path) => `Config file ${path} is not a valid notifier configuration: version: expected 1`),
-  badConfig('a future version', replaceConfig('{"version":2,"targets":{}}'), (path) => `Config file ${path} has version 2, newer than this notifier understands (1): upgrade notifier`),
+  badConfig(
+    'wrong types',
+    replaceConfig(storedTarget({ enabled: 'yes' })),
+    (path) => `Config file ${path} is not a valid notifier configuration: targets.server.hipchat.enabled: expected boolean (and 6 more)`,
+  ),
+  badConfig(
+    'a version as a string',
+    replaceConfig('{"version":"1","targets":{}}'),
+    (path) => `Config file ${path} is not a valid notifier configuration: version: expected 1`,
+  ),
+  badConfig(
+    'a future version',
+    replaceConfig('{"version":2,"targets":{}}'),
+    (path) => `Config file ${path} has version 2, newer than this notifier understands (1): upgrade notifier`,
+  ),
   badConfig(
     'a stored apiUrl that is not http(s)',
-    replaceConfig(storedTarget({ enabled: true, roomName: 'ops', token: TEST_TOKEN, dynamic: false, noisy: true, apiUrl: 'ftp://h.example.com', rateLimit: '30/60s' })),
-    (path) => `Config file ${path} is not a valid notifier configuration: targets.server.hipchat.apiUrl: not an http(s) URL without credentials, query or fragment`,
+    replaceConfig(
+      storedTarget({
+        enabled: true,
+        roomName: 'ops',
+        token: TEST_TOKEN,
+        dynamic: false,
+        noisy: true,
+        apiUrl: 'ftp://h.example.com',
+        rateLimit: '30/60s',
+      }),
+    ),
+    (path) =>
+      `Config file ${path} is not a valid notifier configuration: targets.server.hipchat.apiUrl: not an http(s) URL without credentials, query or fragment`,
   ),
-  badConfig('a directory', replaceConfigBy((box) => mkdirSync(box.configPath)), (path) => `Cannot read config file ${path}: it is a directory`),
-  badConfig('a dangling symlink', replaceConfigBy((box) => symlinkSync(join(box.dir, 'gone.json'), box.configPath)), (path) => `Cannot read config file ${path}: it is a symbolic link to a file that does not exist`),
-  badConfig('a symlink loop', replaceConfigBy((box) => symlinkSync(box.configPath, box.configPath)), (path) => `Cannot read config file ${path}: too many symbolic links`),
-  badConfig('unreadable', (box) => chmodSync(box.configPath, 0o000), (path) => `Cannot read config file ${path}: permission denied`, { unprivileged: true }),
+  badConfig(
+    'a directory',
+    replaceConfigBy((box) => mkdirSync(box.configPath)),
+    (path) => `Cannot read config file ${path}: it is a directory`,
+  ),
+  badConfig(
+    'a dangling symlink',
+    replaceConfigBy((box) => symlinkSync(join(box.dir, 'gone.json'), box.configPath)),
+    (path) => `Cannot read config file ${path}: it is a symbolic link to a file that does not exist`,
+  ),
+  badConfig(
+    'a symlink loop',
+    replaceConfigBy((box) => symlinkSync(box.configPath, box.configPath)),
+    (path) => `Cannot read config file ${path}: too many symbolic links`,
+  ),
+  badConfig(
+    'unreadable',
+    (box) => chmodSync(box.configPath, 0o000),
+    (path) => `Cannot read config file ${path}: permission denied`,
+    { unprivileged: true },
+  ),
   {
     name: 'config: a parent that is a file',
     args: (box) => ['--config', join(box.dir, 'plain', 'config.json'), SEND, 'hello'],
@@ -167,7 +273,11 @@ const fileCases: BadInput[] = [
     setup: (box) => chmodSync(join(box.stateDir, 'buckets'), 0o500),
     unprivileged: true,
     code: 1,
-    reason: (box) => [new RegExp(`^Cannot write the rate-limit state in ${escape(join(box.stateDir, 'buckets'))}: EACCES: permission denied, open '.+\\.lock'$`)],
+    reason: (box) => [
+      new RegExp(
+        `^Cannot write the rate-limit state in ${escape(join(box.stateDir, 'buckets'))}: EACCES: permission denied, open '.+\\.lock'$`,
+      ),
+    ],
   },
   {
     name: 'state: a file where the state folder should be',
@@ -188,11 +298,21 @@ const fileCases: BadInput[] = [
 // is expected to fail until its bug is fixed (then move it up into the tables above).
 const boundaryCases: BadInput[] = [
   // Checked before the configuration is read: a disabled notifier must not hide a bad command line.
-  usage('a bad --retries with a disabled notifier', [SEND, '--retries=abc', 'hello'], 'Invalid --retries: abc (expected a whole number from 0 to 100)', { setup: disableNotifier }),
+  usage(
+    'a bad --retries with a disabled notifier',
+    [SEND, '--retries=abc', 'hello'],
+    'Invalid --retries: abc (expected a whole number from 0 to 100)',
+    { setup: disableNotifier },
+  ),
   // Node would cut a timer over 2^31-1 ms to 1 ms: every request would "time out".
   usage('a --timeout longer than a timer can hold', [SEND, '--timeout=1000h', 'hello'], `Invalid --timeout: 1000h ${NOT_A_DURATION}`),
   // Unlike --token=, an empty stdin is a secret that did not arrive, not "keep the stored token".
-  usage('configure --token=- with an empty stdin', [CONFIGURE, '--enabled', '--roomName=ops', '--token=-'], 'No token on stdin (--token=-)', { input: '' }),
+  usage(
+    'configure --token=- with an empty stdin',
+    [CONFIGURE, '--enabled', '--roomName=ops', '--token=-'],
+    'No token on stdin (--token=-)',
+    { input: '' },
+  ),
 ];
 
 const COMMANDS = [SEND, CONFIGURE, GET];
@@ -233,7 +353,9 @@ async function expectRefused(testCase: BadInput, template: Sandbox, onTestFinish
   expect(result.stdout).toBe(testCase.stdout ?? '');
   const reason = typeof testCase.reason === 'function' ? testCase.reason(box) : testCase.reason;
   const command = args.find((arg) => COMMANDS.includes(arg))!;
-  expect(failureReason(result.stderr, command)).toEqual(reason.map((line) => (typeof line === 'string' ? line : expect.stringMatching(line))));
+  expect(failureReason(result.stderr, command)).toEqual(
+    reason.map((line) => (typeof line === 'string' ? line : expect.stringMatching(line))),
+  );
   expect(snapshotTree(box.dir)).toEqual(before);
 }
 
@@ -245,9 +367,12 @@ describe('refused', () => {
   });
 
   describe.concurrent.each([...optionCases, ...boundaryCases, ...stdinCases, ...ndjsonCases, ...fileCases])('$name', (testCase) => {
-    it.skipIf(testCase.unprivileged && !ids)(`exits ${testCase.code} with one clear line, config and state unchanged`, async ({ onTestFinished }) => {
-      await expectRefused(testCase, template(), onTestFinished);
-    });
+    it.skipIf(testCase.unprivileged && !ids)(
+      `exits ${testCase.code} with one clear line, config and state unchanged`,
+      async ({ onTestFinished }) => {
+        await expectRefused(testCase, template(), onTestFinished);
+      },
+    );
   });
 });
 
@@ -265,9 +390,19 @@ describe('accepted', () => {
     // The child reports its peak resident set size (KiB) as it exits.
     const rssFile = join(box.dir, 'max-rss');
     const probe = join(box.dir, 'max-rss.cjs');
-    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
-    const result = await box.run([SEND], { input: Buffer.alloc(50_000_000, 'é'), env: { NODE_OPTIONS: `--require ${probe}` }, timeoutMs: 20_000 });
-    expect(result).toMatchObject({ code: 0, stderr: 'Warning: The message is longer than 10000 characters: it was cut to 10000, ending in "…"\n' });
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`,
+    );
+    const result = await box.run([SEND], {
+      input: Buffer.alloc(50_000_000, 'é'),
+      env: { NODE_OPTIONS: `--require ${probe}` },
+      timeoutMs: 20_000,
+    });
+    expect(result).toMatchObject({
+      code: 0,
+      stderr: 'Warning: The message is longer than 10000 characters: it was cut to 10000, ending in "…"\n',
+    });
     const [message, ...more] = deliveredMessages(server);
     expect(more).toEqual([]);
     expect([...message!]).toHaveLength(10_000);

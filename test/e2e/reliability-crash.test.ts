@@ -9,7 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { isBucketState } from '../../src/notifier/rate-limit/token-bucket.js';
 import type { RunResult, Sandbox } from '../support/cli.js';
 import { startHipChatServer, TEST_TOKEN } from '../support/hipchat-server.js';
-import { checkSecretsAfterAll, CONFIGURE, deliveredMessages, GET, scannedSandbox, SEND, startCli, writeConfig } from '../support/reliability.js';
+import {
+  checkSecretsAfterAll,
+  CONFIGURE,
+  deliveredMessages,
+  GET,
+  scannedSandbox,
+  SEND,
+  startCli,
+  writeConfig,
+} from '../support/reliability.js';
 
 checkSecretsAfterAll();
 
@@ -38,10 +47,13 @@ async function storm(start: (index: number) => { child: ChildProcess; result: Pr
       let killed = false;
       const timer =
         Math.random() < 0.5
-          ? setTimeout(() => {
-              killed = child.exitCode === null && child.signalCode === null;
-              child.kill('SIGKILL');
-            }, typicalMs * (0.2 + Math.random()))
+          ? setTimeout(
+              () => {
+                killed = child.exitCode === null && child.signalCode === null;
+                child.kill('SIGKILL');
+              },
+              typicalMs * (0.2 + Math.random()),
+            )
           : undefined;
       const ended = await result;
       clearTimeout(timer);
@@ -80,11 +92,19 @@ function expectOnlySurvivorsSucceeded(outcomes: Outcome[]): Outcome[] {
 }
 
 describe('kill -9 during writes', () => {
-  it('notification-hipchat-configure: the config stays valid, keeps every finished change, and orphans are cleaned', async ({ onTestFinished }) => {
+  it('notification-hipchat-configure: the config stays valid, keeps every finished change, and orphans are cleaned', async ({
+    onTestFinished,
+  }) => {
     const box = scannedSandbox(onTestFinished);
     const tokenFile = join(box.dir, 'token');
     writeFileSync(tokenFile, `${TEST_TOKEN}\n`);
-    const configure = (target: string) => [CONFIGURE, '--enabled', `--roomName=room-${target}`, `--tokenFile=${tokenFile}`, `--target=${target}`];
+    const configure = (target: string) => [
+      CONFIGURE,
+      '--enabled',
+      `--roomName=room-${target}`,
+      `--tokenFile=${tokenFile}`,
+      `--target=${target}`,
+    ];
     const typicalMs = await timed(box, configure('server'));
 
     // Every fifth process reads instead: a reader must never see a half-written file.
@@ -114,7 +134,10 @@ describe('kill -9 during writes', () => {
 
   it('send-hipchat-notification: the state holds only valid bucket files, and a later send works', async ({ onTestFinished }) => {
     // Server windows in the answers, so that the state holds them too.
-    const server = await startHipChatServer({ tokenLimit: { limit: 10_000, windowMs: 60_000 }, floodLimit: { limit: 10_000, windowMs: 60_000 } });
+    const server = await startHipChatServer({
+      tokenLimit: { limit: 10_000, windowMs: 60_000 },
+      floodLimit: { limit: 10_000, windowMs: 60_000 },
+    });
     onTestFinished(() => server.close());
     const box = scannedSandbox(onTestFinished);
     writeConfig(box, server, '10000/1s');
@@ -141,7 +164,9 @@ describe('kill -9 during writes', () => {
     expect(statSync(join(buckets, bucket!)).mode & 0o777).toBe(0o600);
   });
 
-  it('an empty lock, left by a process killed between creating and writing it, holds writers up for seconds only', async ({ onTestFinished }) => {
+  it('an empty lock, left by a process killed between creating and writing it, holds writers up for seconds only', async ({
+    onTestFinished,
+  }) => {
     const server = await startHipChatServer();
     onTestFinished(() => server.close());
     const box = scannedSandbox(onTestFinished);

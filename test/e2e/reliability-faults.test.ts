@@ -5,7 +5,15 @@ import { STATUS_CODES } from 'node:http';
 import { describe, expect, it, type TestContext } from 'vitest';
 import type { Sandbox } from '../support/cli.js';
 import { startHipChatServer, type Fault, type HipChatTestServer, type WindowLimit } from '../support/hipchat-server.js';
-import { checkSecretsAfterAll, deliveredMessages, failureReason, ndjsonBatch, scannedSandbox, SEND, writeConfig } from '../support/reliability.js';
+import {
+  checkSecretsAfterAll,
+  deliveredMessages,
+  failureReason,
+  ndjsonBatch,
+  scannedSandbox,
+  SEND,
+  writeConfig,
+} from '../support/reliability.js';
 
 checkSecretsAfterAll();
 
@@ -39,7 +47,11 @@ function serverError(status: number): TransientCase {
     name: `${status} ${STATUS_CODES[status]}`,
     fault: { kind: 'status', status },
     within: ['--retries=1'],
-    exceeded: { args: ['--retries=1'], faults: 2, reason: new RegExp(`^HipChat answered ${status} ${STATUS_CODES[status]} \\(gave up after 2 attempts\\)$`) },
+    exceeded: {
+      args: ['--retries=1'],
+      faults: 2,
+      reason: new RegExp(`^HipChat answered ${status} ${STATUS_CODES[status]} \\(gave up after 2 attempts\\)$`),
+    },
   };
 }
 
@@ -49,13 +61,21 @@ const TRANSIENT: TransientCase[] = [
     name: 'a connection reset',
     fault: { kind: 'reset' },
     within: ['--retries=1'],
-    exceeded: { args: ['--retries=1'], faults: 2, reason: new RegExp(`^Cannot reach HipChat at ${HOST}: ECONNRESET \\(gave up after 2 attempts\\)$`) },
+    exceeded: {
+      args: ['--retries=1'],
+      faults: 2,
+      reason: new RegExp(`^Cannot reach HipChat at ${HOST}: ECONNRESET \\(gave up after 2 attempts\\)$`),
+    },
   },
   {
     name: 'an answer slower than the timeout',
     fault: { kind: 'delay', ms: 2000 },
     within: ['--retries=1', '--timeout=500ms'],
-    exceeded: { args: ['--retries=1', '--timeout=500ms'], faults: 2, reason: new RegExp(`^No answer from HipChat at ${HOST} within 0\\.5 s \\(gave up after 2 attempts\\)$`) },
+    exceeded: {
+      args: ['--retries=1', '--timeout=500ms'],
+      faults: 2,
+      reason: new RegExp(`^No answer from HipChat at ${HOST} within 0\\.5 s \\(gave up after 2 attempts\\)$`),
+    },
   },
   {
     name: 'a 429 with reset headers',
@@ -76,12 +96,20 @@ const TRANSIENT: TransientCase[] = [
     fault: { kind: 'rateLimited', withHeaders: false },
     within: ['--maxWait=5s'],
     // The first backoff is at least 250 ms.
-    exceeded: { args: ['--maxWait=100ms'], faults: 1, reason: /^HipChat rate limit exceeded \(429\): Rate Limit exceeded: the next attempt may go in \d+ ms, beyond --maxWait 100 ms; try again then$/ },
+    exceeded: {
+      args: ['--maxWait=100ms'],
+      faults: 1,
+      reason:
+        /^HipChat rate limit exceeded \(429\): Rate Limit exceeded: the next attempt may go in \d+ ms, beyond --maxWait 100 ms; try again then$/,
+    },
   },
 ];
 
 const PERMANENT = [
-  { status: 400, message: "Value u'Red' for field 'color' is not in the enumeration: [u'yellow', u'green', u'red', u'purple', u'gray', u'random']" },
+  {
+    status: 400,
+    message: "Value u'Red' for field 'color' is not in the enumeration: [u'yellow', u'green', u'red', u'purple', u'gray', u'random']",
+  },
   { status: 401, message: 'Invalid OAuth session' },
   { status: 403, message: 'This action requires one of the following scopes: [send_notification]' },
   { status: 404, message: 'Room ops not found' },
@@ -161,10 +189,23 @@ describe.concurrent.each(TRANSIENT)('$name', ({ fault, within, earliestResend, e
   it(`a batch of ${BATCH}, within the budget: every notification delivered once, in order, exit 0`, async (context) => {
     const setup = await setUp(context);
     // The first request opens the connection; the twelfth goes over the kept-alive one.
-    setup.server.injectFaults(...faultQueue(fault, new Map([[1, 1], [12, 1]]), true));
+    setup.server.injectFaults(
+      ...faultQueue(
+        fault,
+        new Map([
+          [1, 1],
+          [12, 1],
+        ]),
+        true,
+      ),
+    );
     const batch = ndjsonBatch(BATCH, 'within');
     const result = await sendBatch(setup, within, batch.input);
-    expect(result, result.stderr).toMatchObject({ code: 0, stdout: `sent ${BATCH}, failed 0\nCommand ${SEND} executed successfully.\n`, stderr: '' });
+    expect(result, result.stderr).toMatchObject({
+      code: 0,
+      stdout: `sent ${BATCH}, failed 0\nCommand ${SEND} executed successfully.\n`,
+      stderr: '',
+    });
     expect(deliveredMessages(setup.server)).toEqual(batch.messages);
     expect(setup.server.requests).toHaveLength(BATCH + 2);
     expectResendsWaited(setup.server, earliestResend);
@@ -189,7 +230,7 @@ describe.concurrent.each(PERMANENT)('$status refused', ({ status, message }) => 
   const fault: Fault = { kind: 'status', status, body: { error: { code: status, message, type: STATUS_CODES[status] } } };
   const line = `HipChat refused the notification: ${status} ${message}`;
 
-  it('one notification: not retried, exit 1, the status and HipChat\'s message in one line', async (context) => {
+  it("one notification: not retried, exit 1, the status and HipChat's message in one line", async (context) => {
     const setup = await setUp(context);
     setup.server.injectFaults(fault);
     const result = await sendOne(setup, ['--retries=3']);
@@ -207,7 +248,10 @@ describe.concurrent.each(PERMANENT)('$status refused', ({ status, message }) => 
     const result = await sendBatch(setup, ['--retries=3'], batch.input);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toBe(`sent ${BATCH - refused.length}, failed ${refused.length}\n`);
-    expect(failureReason(result.stderr, SEND)).toEqual([...refused.map((n) => `line ${n}: ${line}`), `${refused.length} of ${BATCH} notifications failed`]);
+    expect(failureReason(result.stderr, SEND)).toEqual([
+      ...refused.map((n) => `line ${n}: ${line}`),
+      `${refused.length} of ${BATCH} notifications failed`,
+    ]);
     expect(deliveredMessages(setup.server)).toEqual(batch.messages.filter((_, index) => !refused.includes(index + 1)));
     expect(setup.server.requests).toHaveLength(BATCH);
   });

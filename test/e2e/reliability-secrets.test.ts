@@ -31,7 +31,13 @@ interface LeakCase {
 }
 
 const CASES: LeakCase[] = [
-  { name: 'a refusal whose message echoes the token', faults: [echoing(400)], args: [SEND, 'hello'], code: 1, shows: 'HipChat refused the notification: 400 Invalid token <redacted>' },
+  {
+    name: 'a refusal whose message echoes the token',
+    faults: [echoing(400)],
+    args: [SEND, 'hello'],
+    code: 1,
+    shows: 'HipChat refused the notification: 400 Invalid token <redacted>',
+  },
   {
     name: 'a 503 echoing the token until the retries run out',
     faults: [echoing(503), echoing(503)],
@@ -47,13 +53,30 @@ const CASES: LeakCase[] = [
     code: 1,
     shows: '"error":"HipChat refused the notification: 403 Invalid token <redacted>"',
   },
-  { name: 'the stack trace of NOTIFIER_DEBUG=1', faults: [echoing(401)], args: [SEND, 'hello'], env: { NOTIFIER_DEBUG: '1' }, code: 1, shows: 'HipChatError: HipChat refused the notification: 401 Invalid token <redacted>\n    at ' },
+  {
+    name: 'the stack trace of NOTIFIER_DEBUG=1',
+    faults: [echoing(401)],
+    args: [SEND, 'hello'],
+    env: { NOTIFIER_DEBUG: '1' },
+    code: 1,
+    shows: 'HipChatError: HipChat refused the notification: 401 Invalid token <redacted>\n    at ',
+  },
   { name: 'a refused test notification', faults: [echoing(401)], args: [TEST], code: 1, shows: '401 Invalid token <redacted>' },
   { name: '--dryRun', args: [SEND, '--dryRun', 'hello'], code: 0, shows: '"Authorization": "Bearer <redacted>"' },
   { name: 'get --maskToken', args: [GET, '--maskToken'], code: 0, shows: '****cdef' },
   { name: 'get --json --maskToken', args: [GET, '--json', '--maskToken'], code: 0, shows: '"token": "****cdef"' },
-  { name: 'a bad option next to --token', args: [CONFIGURE, '--enabled', '--roomName=ops', `--token=${TEST_TOKEN}`, '--bogus'], code: 2, shows: 'Invalid option: --bogus' },
-  { name: 'a token with a space in it', args: [CONFIGURE, '--enabled', '--roomName=ops', `--token=${TEST_TOKEN} x`], code: 2, shows: 'Token must not contain whitespace or control characters' },
+  {
+    name: 'a bad option next to --token',
+    args: [CONFIGURE, '--enabled', '--roomName=ops', `--token=${TEST_TOKEN}`, '--bogus'],
+    code: 2,
+    shows: 'Invalid option: --bogus',
+  },
+  {
+    name: 'a token with a space in it',
+    args: [CONFIGURE, '--enabled', '--roomName=ops', `--token=${TEST_TOKEN} x`],
+    code: 2,
+    shows: 'Token must not contain whitespace or control characters',
+  },
   {
     // V8's JSON errors quote the text around the mistake: here, the start of the token.
     name: 'a config file broken next to the token',

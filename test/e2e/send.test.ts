@@ -19,7 +19,10 @@ let server: HipChatTestServer;
 async function setUp(serverOptions: HipChatServerOptions = {}, configure: Record<string, string> = {}): Promise<void> {
   server = await startHipChatServer(serverOptions);
   const options = { enabled: 'true', roomName: 'ops', tokenFile: writeTokenFile(), apiUrl: server.url, ...configure };
-  const result = await sandbox.run(['notification-hipchat-configure', ...Object.entries(options).map(([name, value]) => `--${name}=${value}`)]);
+  const result = await sandbox.run([
+    'notification-hipchat-configure',
+    ...Object.entries(options).map(([name, value]) => `--${name}=${value}`),
+  ]);
   expect(result.code, result.stderr).toBe(0);
 }
 
@@ -57,7 +60,13 @@ describe('the request', () => {
     expect(request!.headers.authorization).toBe(`Bearer ${TEST_TOKEN}`);
     expect(request!.headers['content-type']).toMatch(/^application\/json/);
     expect(request!.url).not.toContain('auth_token');
-    expect(JSON.parse(request!.rawBody)).toEqual({ message: 'Build 42 passed', message_format: 'html', color: 'green', notify: true, from: 'CI' });
+    expect(JSON.parse(request!.rawBody)).toEqual({
+      message: 'Build 42 passed',
+      message_format: 'html',
+      color: 'green',
+      notify: true,
+      from: 'CI',
+    });
   });
 
   it('sends text exactly as given, from --message, operands and stdin', async () => {
@@ -105,10 +114,16 @@ describe('the request', () => {
 describe('what the command refuses', () => {
   it('an empty message is a usage error', async () => {
     await setUp();
-    for (const [args, input] of [[['--message='], undefined], [[], ''], [[], '\n']] as const) {
+    for (const [args, input] of [
+      [['--message='], undefined],
+      [[], ''],
+      [[], '\n'],
+    ] as const) {
       const result = await send([...args], input);
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^Empty message from (--message|stdin): nothing to send\nCommand send-hipchat-notification failed\.\n$/);
+      expect(result.stderr).toMatch(
+        /^Empty message from (--message|stdin): nothing to send\nCommand send-hipchat-notification failed\.\n$/,
+      );
     }
     expect(server.requests).toHaveLength(0);
   });
@@ -197,7 +212,9 @@ describe('HipChat refusals and transient failures', () => {
     expect((await send(['--message=first'])).code).toBe(0);
     const result = await send(['--message=second', '--maxWait=2s']);
     expect(result.code).toBe(75);
-    expect(result.stderr).toMatch(/^The configured rate limit is used up: the next attempt may go in (59|60) s, beyond --maxWait 2\.0 s; try again then\n/);
+    expect(result.stderr).toMatch(
+      /^The configured rate limit is used up: the next attempt may go in (59|60) s, beyond --maxWait 2\.0 s; try again then\n/,
+    );
     expect(server.delivered()).toHaveLength(1);
   });
 });
@@ -282,8 +299,17 @@ describe('--ndjson', () => {
     const lines = Array.from({ length: 5000 }, (_, index) => JSON.stringify({ message: `dry ${index}` })).join('\n');
     const all = await send(['--ndjson', '--dryRun'], lines);
     expect(all.code).toBe(0);
-    expect(all.stdout.trimEnd().split('\n').map((line) => JSON.parse(line).body.message)).toEqual(Array.from({ length: 5000 }, (_, index) => `dry ${index}`));
-    const cut = spawnSync('bash', ['-c', `set -o pipefail; node ${CLI} ${SEND} --ndjson --dryRun | head -1`], { input: lines, encoding: 'utf8', env: sandbox.env });
+    expect(
+      all.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).body.message),
+    ).toEqual(Array.from({ length: 5000 }, (_, index) => `dry ${index}`));
+    const cut = spawnSync('bash', ['-c', `set -o pipefail; node ${CLI} ${SEND} --ndjson --dryRun | head -1`], {
+      input: lines,
+      encoding: 'utf8',
+      env: sandbox.env,
+    });
     capturedOutputs.push(cut.stdout, cut.stderr);
     expect(cut.status).toBe(0);
     expect(JSON.parse(cut.stdout).body.message).toBe('dry 0');
@@ -362,7 +388,7 @@ describe('test-hipchat-notifier-configuration', () => {
     expect(server.delivered()[0]!.body).toMatchObject({ message: 'Payara Notifier Test\nHipchat notifier test' });
   });
 
-  it('uses --roomName instead of the stored room, and fails with HipChat\'s reason', async () => {
+  it("uses --roomName instead of the stored room, and fails with HipChat's reason", async () => {
     await setUp({ rooms: ['ops'] });
     const result = await sandbox.run([TEST, '--roomName=missing']);
     expect(result.code).toBe(1);

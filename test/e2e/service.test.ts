@@ -5,7 +5,13 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { capturedOutputs, CLI, createSandbox, hasStackTrace, type Sandbox } from '../support/cli.js';
-import { startHipChatServer, TEST_TOKEN, type HipChatServerOptions, type HipChatTestServer, type RecordedRequest } from '../support/hipchat-server.js';
+import {
+  startHipChatServer,
+  TEST_TOKEN,
+  type HipChatServerOptions,
+  type HipChatTestServer,
+  type RecordedRequest,
+} from '../support/hipchat-server.js';
 
 let sandbox: Sandbox;
 let servers: HipChatTestServer[];
@@ -39,10 +45,24 @@ async function cli(...args: string[]): Promise<void> {
 }
 
 /** The seed scenario's configuration: the HipChat notifier, the notification service, the health check and the CPU checker. */
-async function configureAll(server: HipChatTestServer, checker: string[] = ['--time', '1', '--unit', 'SECONDS'], hipchat: string[] = []): Promise<void> {
+async function configureAll(
+  server: HipChatTestServer,
+  checker: string[] = ['--time', '1', '--unit', 'SECONDS'],
+  hipchat: string[] = [],
+): Promise<void> {
   const tokenFile = join(sandbox.dir, 'token');
   writeFileSync(tokenFile, TEST_TOKEN);
-  await cli('notification-hipchat-configure', '--enabled', '--roomName', 'ops', '--tokenFile', tokenFile, '--apiUrl', server.url, ...hipchat);
+  await cli(
+    'notification-hipchat-configure',
+    '--enabled',
+    '--roomName',
+    'ops',
+    '--tokenFile',
+    tokenFile,
+    '--apiUrl',
+    server.url,
+    ...hipchat,
+  );
   await cli('notification-configure', '--enabled');
   await cli('healthcheck-configure', '--enabled');
   await cli('healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', ...checker);
@@ -56,7 +76,10 @@ interface RunningService {
 }
 
 function startService(...args: string[]): RunningService {
-  const child = spawn(process.execPath, [CLI, 'start-notification-service', ...args], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start-notification-service', ...args], {
+    env: sandbox.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   services.push(child);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -121,7 +144,10 @@ describe('the seed scenario', () => {
     }
     // First run at once, then every second.
     const gaps = delivered.slice(1, 4).map((request, index) => request.receivedAt - delivered[index]!.receivedAt);
-    for (const gap of gaps) expect(gap).toBeGreaterThan(700), expect(gap).toBeLessThan(1500);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThan(700);
+      expect(gap).toBeLessThan(1500);
+    }
   });
 });
 
@@ -155,8 +181,27 @@ describe('noisy', () => {
     const server = await startServer();
     await configureAll(server);
     await cli('healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled=false');
-    await cli('healthcheck-configure-service', '--serviceName', 'healthcheck-machinemem', '--enabled', '--time', '200', '--unit', 'MILLISECONDS');
-    await cli('healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-machinemem', '--thresholdCritical', '100', '--thresholdWarning', '100', '--thresholdGood', '100');
+    await cli(
+      'healthcheck-configure-service',
+      '--serviceName',
+      'healthcheck-machinemem',
+      '--enabled',
+      '--time',
+      '200',
+      '--unit',
+      'MILLISECONDS',
+    );
+    await cli(
+      'healthcheck-configure-service-threshold',
+      '--serviceName',
+      'healthcheck-machinemem',
+      '--thresholdCritical',
+      '100',
+      '--thresholdWarning',
+      '100',
+      '--thresholdGood',
+      '100',
+    );
     await cli('healthcheck-hipchat-notifier-configure', '--enabled', `--noisy=${noisy}`);
     const service = startService();
     if (noisy === 'true') await waitForDeliveries(server, 2);
@@ -164,7 +209,12 @@ describe('noisy', () => {
     expect((await service.stop()).code).toBe(0);
     if (noisy === 'false') expect(server.requests).toHaveLength(0);
     for (const request of server.delivered()) {
-      expect(request.body).toMatchObject({ color: 'gray', message: expect.stringMatching(/^Health Check notification with severity level: FINE\..*\nMEMM:Health Check Result:\[\[status=FINE, /) });
+      expect(request.body).toMatchObject({
+        color: 'gray',
+        message: expect.stringMatching(
+          /^Health Check notification with severity level: FINE\..*\nMEMM:Health Check Result:\[\[status=FINE, /,
+        ),
+      });
     }
   });
 });
@@ -181,7 +231,17 @@ describe('configuration changes', () => {
     await sleep(2000);
     expect(server.delivered()).toHaveLength(1);
 
-    await cli('healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', '--time', '250', '--unit', 'MILLISECONDS', '--dynamic=true');
+    await cli(
+      'healthcheck-configure-service',
+      '--serviceName',
+      'healthcheck-cpu',
+      '--enabled',
+      '--time',
+      '250',
+      '--unit',
+      'MILLISECONDS',
+      '--dynamic=true',
+    );
     const applied = Date.now();
     await waitForDeliveries(server, 4, 3000);
     expect(server.delivered()[1]!.receivedAt - applied).toBeLessThan(2000);
@@ -268,7 +328,9 @@ describe('nothing is lost', () => {
     // One summary, then the 3 the spool kept (plus, at most, the one that was being retried when it was
     // dropped from the spool: it was already on its way, and is delivered rather than lost).
     const received = messages(second.delivered());
-    const summaries = received.filter((message) => /^notifier dropped \d+ health check notification\(s\) of target server: its spool was full \(limit 3\)/.test(message));
+    const summaries = received.filter((message) =>
+      /^notifier dropped \d+ health check notification\(s\) of target server: its spool was full \(limit 3\)/.test(message),
+    );
     expect(summaries).toHaveLength(1);
     const health = received.filter((message) => HEALTH_MESSAGE.test(message));
     expect(health.length + summaries.length).toBe(received.length);
@@ -293,7 +355,8 @@ describe('the shared rate limit', () => {
     expect(server.count(429)).toBe(0);
     // Never more than 5 in one of the server's 2-s windows.
     const perWindow = new Map<number, number>();
-    for (const request of server.delivered()) perWindow.set(Math.floor(request.receivedAt / 2000), (perWindow.get(Math.floor(request.receivedAt / 2000)) ?? 0) + 1);
+    for (const request of server.delivered())
+      perWindow.set(Math.floor(request.receivedAt / 2000), (perWindow.get(Math.floor(request.receivedAt / 2000)) ?? 0) + 1);
     expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(5);
   }, 40_000);
 });
@@ -312,10 +375,15 @@ describe('start, stop, detach and the pid file', () => {
 
     const second = await sandbox.run(['start-notification-service']);
     expect(second.code).toBe(1);
-    expect(second.stderr).toBe(`A notification service for target server is already running (pid ${pid}, since ${JSON.parse(readFileSync(pidFile, 'utf8')).startedAt})\nCommand start-notification-service failed.\n`);
+    expect(second.stderr).toBe(
+      `A notification service for target server is already running (pid ${pid}, since ${JSON.parse(readFileSync(pidFile, 'utf8')).startedAt})\nCommand start-notification-service failed.\n`,
+    );
 
     const stopped = await sandbox.run(['stop-notification-service']);
-    expect(stopped).toMatchObject({ code: 0, stdout: `Notification service for target server stopped (pid ${pid})\nCommand stop-notification-service executed successfully.\n` });
+    expect(stopped).toMatchObject({
+      code: 0,
+      stdout: `Notification service for target server stopped (pid ${pid})\nCommand stop-notification-service executed successfully.\n`,
+    });
     expect(existsSync(pidFile)).toBe(false);
     expect(() => process.kill(pid, 0)).toThrow();
 

@@ -131,10 +131,7 @@ describe('auth', () => {
 
   it('401s a missing, unknown or non-Bearer token', async () => {
     const s = await server();
-    for (const r of [
-      await send(s, { message: 'x' }, { token: null }),
-      await send(s, { message: 'x' }, { token: 'wrong' }),
-    ]) {
+    for (const r of [await send(s, { message: 'x' }, { token: null }), await send(s, { message: 'x' }, { token: 'wrong' })]) {
       expect(r.status).toBe(401);
       expect(r.json).toEqual(unauthorized);
     }
@@ -205,8 +202,8 @@ describe('validation', () => {
     const r = await send(s, { message: 'x', color: 'Red' });
     expect(r.json).toMatchObject({
       error: {
-        message: "Value u'Red' for field 'color' is not in the enumeration: " +
-          "[u'yellow', u'green', u'red', u'purple', u'gray', u'random']",
+        message:
+          "Value u'Red' for field 'color' is not in the enumeration: " + "[u'yellow', u'green', u'red', u'purple', u'gray', u'random']",
       },
     });
   });
@@ -426,8 +423,7 @@ describe('connections', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const post = () =>
-        collect(http.request(`${s.url}/v2/room/ops/notification`, { method: 'POST', headers: jsonHeaders, agent }),
-          notification);
+        collect(http.request(`${s.url}/v2/room/ops/notification`, { method: 'POST', headers: jsonHeaders, agent }), notification);
       for (let i = 0; i < 3; i++) expect((await post()).status).toBe(204);
       expect(s.connections()).toBe(1);
       s.injectFaults({ kind: 'reset' });
@@ -484,8 +480,13 @@ describe('proxy', () => {
     const s = await server();
     const p = await proxy();
     const { hostname, port } = new URL(p.url);
-    const req = http.request({ host: hostname, port, method: 'POST', path: `${s.url}/v2/room/ops/notification`,
-      headers: { 'Content-Type': 'application/json' } });
+    const req = http.request({
+      host: hostname,
+      port,
+      method: 'POST',
+      path: `${s.url}/v2/room/ops/notification`,
+      headers: { 'Content-Type': 'application/json' },
+    });
     const r = await collect(req, notification);
     expect(r.status).toBe(401);
     expect(JSON.parse(r.text)).toMatchObject({ error: { code: 401 } });

@@ -186,7 +186,10 @@ function validateNotification(body: unknown): HttpAnswer | undefined {
   }
   if (color !== undefined && !COLORS.includes(color as string)) return enumError('color', color, COLORS);
   if (notify !== undefined && typeof notify !== 'boolean') return typeError('notify', notify, 'boolean');
-  for (const [field, max] of [['from', 64], ['attach_to', 36]] as const) {
+  for (const [field, max] of [
+    ['from', 64],
+    ['attach_to', 36],
+  ] as const) {
     const value = fields[field];
     if (value === undefined) continue;
     if (typeof value !== 'string') return typeError(field, value, 'string');

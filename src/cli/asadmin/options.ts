@@ -57,7 +57,11 @@ function optionTable(options: readonly OptionSpec[]): OptionTable {
  * Reads the option at argv[index] (and its value, when the next argument is it). Undefined when that
  * argument does not name an option of the table; asadmin's errors for a named option misused.
  */
-function readOption(argv: readonly string[], index: number, table: OptionTable): { option: OptionSpec; value: OptionValue; next: number } | undefined {
+function readOption(
+  argv: readonly string[],
+  index: number,
+  table: OptionTable,
+): { option: OptionSpec; value: OptionValue; next: number } | undefined {
   const arg = argv[index]!;
   if (/^-[^-]$/.test(arg)) {
     const option = [...table.values()].find((candidate) => candidate.short === arg[1]);
@@ -72,7 +76,8 @@ function readOption(argv: readonly string[], index: number, table: OptionTable):
 
   if (option?.type === 'boolean') {
     if (inlineValue !== undefined) return { option, value: parseBoolean(option.name, inlineValue), next: index + 1 };
-    if (following !== undefined && BOOLEAN_WORD.test(following)) return { option, value: following.toLowerCase() === 'true', next: index + 2 };
+    if (following !== undefined && BOOLEAN_WORD.test(following))
+      return { option, value: following.toLowerCase() === 'true', next: index + 2 };
     return { option, value: true, next: index + 1 };
   }
   if (option) {
@@ -100,7 +105,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   const operands: string[] = [];
   let help = false;
 
-  for (let i = 0; i < argv.length; ) {
+  for (let i = 0; i < argv.length;) {
     const arg = argv[i]!;
     if (arg === '--') {
       operands.push(...argv.slice(i + 1));
@@ -130,7 +135,10 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
 }
 
 /** The options of the table at the start of argv, and the arguments from the first one that is not. */
-export function parseLeadingOptions(optionSpecs: readonly OptionSpec[], argv: readonly string[]): { options: Map<string, OptionValue>; rest: string[] } {
+export function parseLeadingOptions(
+  optionSpecs: readonly OptionSpec[],
+  argv: readonly string[],
+): { options: Map<string, OptionValue>; rest: string[] } {
   const table = optionTable(optionSpecs);
   const options = new Map<string, OptionValue>();
   let i = 0;

@@ -15,9 +15,27 @@ import type { CommandContext } from './command.js';
 import { createStatusLine, type StatusLine } from './status-line.js';
 
 export const deliveryOptions: OptionSpec[] = [
-  { name: 'retries', type: 'string', valueName: 'N', defaultValue: String(DEFAULT_RETRIES), description: 'retries after a 5xx, a timeout or a connection error' },
-  { name: 'maxWait', type: 'string', valueName: 'DURATION', defaultValue: `${DEFAULT_MAX_WAIT_MS / 60_000}m`, description: 'longest wait for the rate limit and retries; beyond it exit 75' },
-  { name: 'timeout', type: 'string', valueName: 'DURATION', defaultValue: `${DEFAULT_TIMEOUT_MS / 1000}s`, description: 'connect + response timeout of one request' },
+  {
+    name: 'retries',
+    type: 'string',
+    valueName: 'N',
+    defaultValue: String(DEFAULT_RETRIES),
+    description: 'retries after a 5xx, a timeout or a connection error',
+  },
+  {
+    name: 'maxWait',
+    type: 'string',
+    valueName: 'DURATION',
+    defaultValue: `${DEFAULT_MAX_WAIT_MS / 60_000}m`,
+    description: 'longest wait for the rate limit and retries; beyond it exit 75',
+  },
+  {
+    name: 'timeout',
+    type: 'string',
+    valueName: 'DURATION',
+    defaultValue: `${DEFAULT_TIMEOUT_MS / 1000}s`,
+    description: 'connect + response timeout of one request',
+  },
 ];
 
 /** The stored HipChat notifier configuration of a target; undefined when there is none. */
@@ -34,7 +52,8 @@ function durationOption(args: ParsedArgs, name: string, fallback: number): numbe
   const text = stringOption(args, name);
   if (text === undefined) return fallback;
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0 || ms > MAX_TIMER_MS) throw new UsageError(`Invalid --${name}: ${text} (expected a duration such as 30s, 5m or 500ms)`);
+  if (ms === undefined || ms <= 0 || ms > MAX_TIMER_MS)
+    throw new UsageError(`Invalid --${name}: ${text} (expected a duration such as 30s, 5m or 500ms)`);
   return ms;
 }
 

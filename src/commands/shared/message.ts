@@ -1,7 +1,15 @@
 // Checks of what a person or a script gives as a notification: options of
 // send-hipchat-notification and fields of its --ndjson lines alike.
 import { UsageError } from '../../cli/errors.js';
-import { COLORS, MAX_FROM_LENGTH, MAX_MESSAGE_LENGTH, MESSAGE_FORMATS, type Color, type MessageFormat, type RoomNotification } from '../../notifier/message.js';
+import {
+  COLORS,
+  MAX_FROM_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MESSAGE_FORMATS,
+  type Color,
+  type MessageFormat,
+  type RoomNotification,
+} from '../../notifier/message.js';
 
 /** The per-message settings given as options; --ndjson lines may override them. */
 export interface NotificationDefaults {
@@ -14,7 +22,8 @@ export interface NotificationDefaults {
 /** Colours are accepted in any case and sent in HipChat's (lower) case. */
 export function checkedColor(value: string, where: string): Color {
   const color = value.toLowerCase();
-  if (!(COLORS as readonly string[]).includes(color)) throw new UsageError(`Invalid ${where}: ${value} (expected one of ${COLORS.join(', ')})`);
+  if (!(COLORS as readonly string[]).includes(color))
+    throw new UsageError(`Invalid ${where}: ${value} (expected one of ${COLORS.join(', ')})`);
   return color as Color;
 }
 
@@ -25,7 +34,8 @@ export function checkedFormat(value: string, where: string): MessageFormat {
 }
 
 export function checkedFrom(value: string | undefined, where: string): string | undefined {
-  if (value !== undefined && [...value].length > MAX_FROM_LENGTH) throw new UsageError(`Invalid ${where}: longer than ${MAX_FROM_LENGTH} characters`);
+  if (value !== undefined && [...value].length > MAX_FROM_LENGTH)
+    throw new UsageError(`Invalid ${where}: longer than ${MAX_FROM_LENGTH} characters`);
   return value === '' ? undefined : value;
 }
 

@@ -6,7 +6,15 @@ import { truncateMessage, type RoomNotification } from '../../notifier/message.j
 import type { NotifierTarget } from '../../notifier/send.js';
 import type { CommandContext, CommandOutcome } from './command.js';
 import { withDelivery, type Delivery, type DeliverySettings } from './delivery.js';
-import { buildNotification, checkedColor, checkedFormat, checkedFrom, checkedMessage, truncationWarning, type NotificationDefaults } from './message.js';
+import {
+  buildNotification,
+  checkedColor,
+  checkedFormat,
+  checkedFrom,
+  checkedMessage,
+  truncationWarning,
+  type NotificationDefaults,
+} from './message.js';
 import { readLines } from './stdin.js';
 
 const FIELDS = new Set(['message', 'color', 'messageFormat', 'notify', 'from']);
@@ -59,7 +67,12 @@ interface BatchOutcome {
 }
 
 /** Reads and sends the lines in order; a line's own problem is reported and the batch goes on. */
-async function sendLines(context: CommandContext, delivery: Delivery, defaults: NotificationDefaults, dryRun: boolean): Promise<BatchOutcome> {
+async function sendLines(
+  context: CommandContext,
+  delivery: Delivery,
+  defaults: NotificationDefaults,
+  dryRun: boolean,
+): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { sent: 0, failures: [], lineNumber: 0 };
   let lastProgress = 0;
   const fail = (line: number, error: string) => {

@@ -14,7 +14,11 @@ export function invalidParameter(name: string, value: string, reason: string): U
 export function wholeNumberOption(
   args: ParsedArgs,
   name: string,
-  { min, max = Number.MAX_SAFE_INTEGER, reason = `it must be a whole number, ${min} or more` }: { min: number; max?: number; reason?: string },
+  {
+    min,
+    max = Number.MAX_SAFE_INTEGER,
+    reason = `it must be a whole number, ${min} or more`,
+  }: { min: number; max?: number; reason?: string },
 ): number | undefined {
   const text = stringOption(args, name);
   if (text === undefined) return undefined;

@@ -49,7 +49,10 @@ export async function changeTarget(context: CommandContext, args: ParsedArgs, ch
  * The --target and its stored section. Nothing stored is fine for the default target (asadmin's
  * `server` always exists); any other target never configured is asadmin's error.
  */
-export async function readTarget(context: CommandContext, args: ParsedArgs): Promise<{ target: string; section: TargetConfig | undefined }> {
+export async function readTarget(
+  context: CommandContext,
+  args: ParsedArgs,
+): Promise<{ target: string; section: TargetConfig | undefined }> {
   const target = targetName(args);
   const section = (await readConfig(context.configPath))?.targets[target];
   if (!section && target !== DEFAULT_TARGET) throw new ConfigError(`No such config named: ${target}`);

@@ -25,7 +25,10 @@ export function tokenOptions(required: boolean): OptionSpec[] {
 }
 
 function firstLine(text: string): string {
-  return text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]!.trim();
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/, 1)[0]!
+    .trim();
 }
 
 /**
@@ -33,7 +36,11 @@ function firstLine(text: string): string {
  * or undefined when none is given at all. stdin is asked for only when the token is read from it:
  * building process.stdin costs milliseconds.
  */
-export async function readGivenToken(args: ParsedArgs, env: NodeJS.ProcessEnv, stdin: () => NodeJS.ReadableStream): Promise<string | undefined> {
+export async function readGivenToken(
+  args: ParsedArgs,
+  env: NodeJS.ProcessEnv,
+  stdin: () => NodeJS.ReadableStream,
+): Promise<string | undefined> {
   const flag = stringOption(args, 'token');
   const file = stringOption(args, 'tokenFile');
   if (flag !== undefined && file !== undefined) throw new UsageError('Give the token with --token or --tokenFile, not both');
@@ -43,8 +50,7 @@ export async function readGivenToken(args: ParsedArgs, env: NodeJS.ProcessEnv, s
     token = firstLine(await readAll(stdin()));
     // Unlike --token=, an empty stdin is a mistake (a secret that did not arrive), not "keep the stored one".
     if (token === '') throw new UsageError('No token on stdin (--token=-)');
-  }
-  else if (flag !== undefined) token = flag;
+  } else if (flag !== undefined) token = flag;
   else if (file !== undefined) {
     try {
       token = firstLine(readFileSync(file, 'utf8'));

@@ -52,7 +52,6 @@ const NETWORK_ERRORS = new Set([
 // Of those, the ones where no connection was made at all, so no request reached HipChat.
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
-
 export class HipChatClient {
   private readonly target: URL;
   private readonly notificationBase: string;
@@ -83,9 +82,7 @@ export class HipChatClient {
     let axiosProxy: AxiosProxyConfig | false = false;
     if (proxy === undefined) {
       this.agent =
-        this.target.protocol === 'https:'
-          ? new https.Agent({ keepAlive: true, ...originTls })
-          : new http.Agent({ keepAlive: true });
+        this.target.protocol === 'https:' ? new https.Agent({ keepAlive: true, ...originTls }) : new http.Agent({ keepAlive: true });
     } else if (this.target.protocol === 'https:') {
       // axios 1 tunnels https through its own HttpsProxyAgent v5, which opens a new CONNECT
       // tunnel per request and cannot be destroyed by close(): tunnel ourselves instead.
@@ -94,8 +91,7 @@ export class HipChatClient {
       // Plain http goes to the proxy as an absolute-URI request, which axios does right;
       // only the connection to the proxy is pooled.
       axiosProxy = axiosProxyConfig(proxy);
-      this.agent =
-        proxy.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+      this.agent = proxy.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     }
 
     this.http = axios.create({
@@ -122,11 +118,7 @@ export class HipChatClient {
    * Resolves only on 204. Throws HipChatError, or, when signal aborts the request, a
    * DOMException named 'AbortError' (axios's CanceledError is mapped to it).
    */
-  async sendRoomNotification(
-    room: string,
-    notification: RoomNotification,
-    signal?: AbortSignal,
-  ): Promise<SendOutcome> {
+  async sendRoomNotification(room: string, notification: RoomNotification, signal?: AbortSignal): Promise<SendOutcome> {
     let response: AxiosResponse<string>;
     try {
       response = await this.http.post<string>(this.roomUrl(room), notificationBody(notification), { signal });
@@ -210,12 +202,7 @@ function notificationBody(notification: RoomNotification): Record<string, unknow
   return body;
 }
 
-function answerError(
-  status: number,
-  reason: string,
-  hipchatMessage: string | undefined,
-  headers: ResponseHeaders,
-): HipChatError {
+function answerError(status: number, reason: string, hipchatMessage: string | undefined, headers: ResponseHeaders): HipChatError {
   const details = { status, hipchatMessage, headers };
   if (status === 429) {
     return new HipChatError(`HipChat rate limit exceeded (429): ${hipchatMessage ?? reason}`, {

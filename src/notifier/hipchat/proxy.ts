@@ -37,12 +37,18 @@ export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
  * and its subdomains (a leading "." or "*." changes nothing); "*" exempts every host. No CIDR ranges.
  */
 function exempted(target: URL, noProxy: string): boolean {
-  const host = target.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = target.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   const port = target.port || (target.protocol === 'https:' ? '443' : '80');
   return noProxy.split(/[\s,]+/).some((entry) => {
     if (entry === '*') return true;
     const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? /^([^:]+)(?::(\d+))?$/.exec(entry) ?? [entry, entry];
-    const name = (match[1] ?? '').replace(/^\*?\.?/, '').replace(/\.$/, '').toLowerCase();
+    const name = (match[1] ?? '')
+      .replace(/^\*?\.?/, '')
+      .replace(/\.$/, '')
+      .toLowerCase();
     if (name === '' || (match[2] !== undefined && match[2] !== port)) return false;
     return host === name || host.endsWith(`.${name}`);
   });

@@ -71,9 +71,7 @@ export class SharedRateLimiter {
    * if it throws. Calls onWait(waitMs, reason) before each sleep so callers can show progress or give up (e.g.
    * beyond a max wait).
    */
-  async acquire(
-    options: { signal?: AbortSignal; onWait?: (waitMs: number, reason: LimitReason) => void } = {},
-  ): Promise<void> {
+  async acquire(options: { signal?: AbortSignal; onWait?: (waitMs: number, reason: LimitReason) => void } = {}): Promise<void> {
     const { signal, onWait } = options;
     for (;;) {
       signal?.throwIfAborted();

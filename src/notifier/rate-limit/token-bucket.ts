@@ -225,9 +225,7 @@ export function isBucketState(value: unknown): value is BucketState {
   const { count, lastSentAt } = value.inFlight;
   if (!isFiniteNumber(count) || count < 0 || !isFiniteNumber(lastSentAt)) return false;
   const server = value.server;
-  return Object.keys(server).every(
-    (kind) => (KINDS as readonly string[]).includes(kind) && isTrackedWindow(server[kind]),
-  );
+  return Object.keys(server).every((kind) => (KINDS as readonly string[]).includes(kind) && isTrackedWindow(server[kind]));
 }
 
 function isLease(value: unknown): boolean {

@@ -35,11 +35,15 @@ describe('config schema', () => {
     expect(firstIssue({ version: 1, targets: { server: { hipchat: { ...notifier, enabled: 'yes' } } } })).toBe(
       'targets.server.hipchat.enabled: expected boolean',
     );
-    expect(firstIssue({ version: 1, targets: { a: { hipchat: { ...notifier, roomName: '' } } } })).toBe('targets.a.hipchat.roomName: shorter than 1');
+    expect(firstIssue({ version: 1, targets: { a: { hipchat: { ...notifier, roomName: '' } } } })).toBe(
+      'targets.a.hipchat.roomName: shorter than 1',
+    );
     expect(firstIssue({ version: 1, targets: { a: { hipchat: { ...notifier, rateLimit: 'fast' } } } })).toBe(
       'targets.a.hipchat.rateLimit: not COUNT/DURATION',
     );
-    expect(firstIssue({ version: 1, targets: { a: { hipchat: { ...notifier, token: 'a b' } } } })).toBe('targets.a.hipchat.token: not a usable token');
+    expect(firstIssue({ version: 1, targets: { a: { hipchat: { ...notifier, token: 'a b' } } } })).toBe(
+      'targets.a.hipchat.token: not a usable token',
+    );
     expect(firstIssue({ version: 2, targets: {} })).toBe('version: expected 1');
     expect(firstIssue({ version: 1 })).toBe('targets: expected record');
     expect(firstIssue([])).toBe('(top level): expected object');
@@ -47,7 +51,9 @@ describe('config schema', () => {
 
   it('refuses a missing field', () => {
     const { token: _token, ...withoutToken } = notifier;
-    expect(firstIssue({ version: 1, targets: { server: { hipchat: withoutToken } } })).toBe('targets.server.hipchat.token: expected string');
+    expect(firstIssue({ version: 1, targets: { server: { hipchat: withoutToken } } })).toBe(
+      'targets.server.hipchat.token: expected string',
+    );
   });
 });
 
@@ -76,7 +82,9 @@ describe('value checks', () => {
     expect(checkApiUrl('http://127.0.0.1:4000')).toEqual({ url: 'http://127.0.0.1:4000', plainHttp: false });
     expect(checkApiUrl('http://localhost')).toEqual({ url: 'http://localhost', plainHttp: false });
     expect(checkApiUrl('http://[::1]:80')).toEqual({ url: 'http://[::1]', plainHttp: false });
-    expect(checkApiUrl('https://user:pw@example.com')).toEqual({ problem: 'Invalid --apiUrl: credentials in the URL are refused (the token is given separately)' });
+    expect(checkApiUrl('https://user:pw@example.com')).toEqual({
+      problem: 'Invalid --apiUrl: credentials in the URL are refused (the token is given separately)',
+    });
     expect(checkApiUrl('https://example.com?auth_token=x')).toEqual({ problem: 'Invalid --apiUrl: a query string is refused' });
     expect(checkApiUrl('https://example.com?')).toEqual({ problem: 'Invalid --apiUrl: a query string is refused' });
     expect(checkApiUrl('https://example.com#top')).toEqual({ problem: 'Invalid --apiUrl: a fragment is refused' });

@@ -23,7 +23,7 @@ describe('status and level', () => {
 });
 
 describe('checkers', () => {
-  it('CPU: the machine\'s use over the interval since the last run', () => {
+  it("CPU: the machine's use over the interval since the last run", () => {
     const samples = [
       { busy: 1000, total: 4000 },
       { busy: 1900, total: 5000 },
@@ -44,11 +44,15 @@ describe('checkers', () => {
   });
 
   it('machine memory reads the real machine', () => {
-    expect(machineMemoryChecker(THRESHOLDS)().message).toMatch(/^Physical Memory Used: \d+\.\d\d Gb - Total Physical Memory: \d+\.\d\d Gb - Memory Used%: \d+\.\d\d%$/);
+    expect(machineMemoryChecker(THRESHOLDS)().message).toMatch(
+      /^Physical Memory Used: \d+\.\d\d Gb - Total Physical Memory: \d+\.\d\d Gb - Memory Used%: \d+\.\d\d%$/,
+    );
   });
 
   it('heap: used of the limit', () => {
-    const heap = { total_heap_size: 64 * 1024 ** 2, used_heap_size: 512 * 1024 ** 2, heap_size_limit: 1024 * 1024 ** 2 } as ReturnType<typeof import('node:v8').getHeapStatistics>;
+    const heap = { total_heap_size: 64 * 1024 ** 2, used_heap_size: 512 * 1024 ** 2, heap_size_limit: 1024 * 1024 ** 2 } as ReturnType<
+      typeof import('node:v8').getHeapStatistics
+    >;
     expect(heapChecker(THRESHOLDS, () => heap)()).toEqual({
       status: 'GOOD',
       message: 'heap: init: 64 Mb, used: 512 Mb, committed: 64 Mb, max.: 1024 Mb, heap%: 50%',
@@ -56,7 +60,10 @@ describe('checkers', () => {
   });
 
   it('the notification: subject with origin, the result, a colour for the level', () => {
-    const { notification, level } = healthNotification('cluster1', 'CPUC', { status: 'CRITICAL', message: 'CPU%: 99.00, Time CPU used: 1 seconds 0 milliseconds' });
+    const { notification, level } = healthNotification('cluster1', 'CPUC', {
+      status: 'CRITICAL',
+      message: 'CPU%: 99.00, Time CPU used: 1 seconds 0 milliseconds',
+    });
     expect(level).toBe('SEVERE');
     expect(notification).toEqual({
       message: expect.stringMatching(

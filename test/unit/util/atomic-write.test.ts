@@ -55,7 +55,9 @@ describe('writeFileAtomic', () => {
   });
 
   it('fails when the folder does not exist', async () => {
-    expect(() => writeFileAtomic(join(dir, 'missing', 'a.json'), 'x', { mode: 0o600 })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => writeFileAtomic(join(dir, 'missing', 'a.json'), 'x', { mode: 0o600 })).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
   });
 });
 

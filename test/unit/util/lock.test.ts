@@ -196,9 +196,7 @@ describe('withFileLock', () => {
   it('breaks an old empty lock (creator killed before writing), waits on a fresh one', async () => {
     const file = join(dir, 'empty.json');
     await writeFile(`${file}.lock`, '');
-    await expect(withFileLock(file, async () => 'no', { timeoutMs: 50 })).rejects.toThrow(
-      /held by an unknown process/,
-    );
+    await expect(withFileLock(file, async () => 'no', { timeoutMs: 50 })).rejects.toThrow(/held by an unknown process/);
     const past = new Date(Date.now() - 60_000);
     await utimes(`${file}.lock`, past, past);
     await expect(withFileLock(file, async () => 'got it', { timeoutMs: 1000 })).resolves.toBe('got it');

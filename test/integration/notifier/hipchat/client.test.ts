@@ -7,12 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointError, HipChatError } from '../../../../src/notifier/errors.js';
 import { HipChatClient, type HipChatClientOptions } from '../../../../src/notifier/hipchat/client.js';
 import type { Color, RoomNotification } from '../../../../src/notifier/message.js';
-import {
-  startHipChatServer,
-  TEST_TOKEN,
-  type HipChatServerOptions,
-  type HipChatTestServer,
-} from '../../../support/hipchat-server.js';
+import { startHipChatServer, TEST_TOKEN, type HipChatServerOptions, type HipChatTestServer } from '../../../support/hipchat-server.js';
 import { startProxy, type TestProxy } from '../../../support/proxy.js';
 
 const CA_FILE = fileURLToPath(new URL('../../../support/tls/cert.pem', import.meta.url));
@@ -45,12 +40,7 @@ function client(options: Partial<HipChatClientOptions> & { apiUrl: string }): Hi
 }
 
 function expectNoToken(error: unknown): void {
-  const texts = [
-    String(error),
-    (error as Error).stack ?? '',
-    JSON.stringify(error),
-    inspect(error, { depth: Infinity, showHidden: true }),
-  ];
+  const texts = [String(error), (error as Error).stack ?? '', JSON.stringify(error), inspect(error, { depth: Infinity, showHidden: true })];
   for (const text of texts) expect(text).not.toContain(TEST_TOKEN);
 }
 
@@ -82,12 +72,8 @@ describe('request shape', () => {
     expect(withFrom?.headers.authorization).toBe(`Bearer ${TEST_TOKEN}`);
     expect(withFrom?.headers['content-type']).toBe('application/json');
     expect(withFrom?.headers.accept).toBe('application/json');
-    expect(withFrom?.rawBody).toBe(
-      '{"message":"Deploy <b>done</b>","message_format":"html","color":"green","notify":true,"from":"CI"}',
-    );
-    expect(withoutFrom?.rawBody).toBe(
-      '{"message":"Deploy <b>done</b>","message_format":"html","color":"green","notify":true}',
-    );
+    expect(withFrom?.rawBody).toBe('{"message":"Deploy <b>done</b>","message_format":"html","color":"green","notify":true,"from":"CI"}');
+    expect(withoutFrom?.rawBody).toBe('{"message":"Deploy <b>done</b>","message_format":"html","color":"green","notify":true}');
     for (const request of hipchat.requests) expect(request.url).not.toContain(TEST_TOKEN);
   });
 
@@ -142,9 +128,7 @@ describe('answers other than 204', () => {
 
   it('a 401 (wrong token) is permanent', async () => {
     const hipchat = await server();
-    const error = await failure(
-      client({ apiUrl: hipchat.url, token: 'wrong-token-xyz' }).sendRoomNotification('ops', NOTE),
-    );
+    const error = await failure(client({ apiUrl: hipchat.url, token: 'wrong-token-xyz' }).sendRoomNotification('ops', NOTE));
     expect(error.message).toBe('HipChat refused the notification: 401 Invalid OAuth session');
     expect(error.hipchatMessage).toBe('Invalid OAuth session');
     expect(error.retryable).toBe(false);
@@ -290,9 +274,7 @@ describe('connections', () => {
     const forward = await proxy();
     const sender = client({ apiUrl: hipchat.url, env: { HTTP_PROXY: forward.url } });
     for (let i = 0; i < 2; i++) await sender.sendRoomNotification('ops team/x', NOTE);
-    expect(forward.requests).toEqual(
-      Array(2).fill({ method: 'POST', target: `${hipchat.url}/v2/room/ops%20team%2Fx/notification` }),
-    );
+    expect(forward.requests).toEqual(Array(2).fill({ method: 'POST', target: `${hipchat.url}/v2/room/ops%20team%2Fx/notification` }));
     expect(hipchat.delivered('ops team/x')).toHaveLength(2);
     expect(hipchat.requests[0]?.headers.authorization).toBe(`Bearer ${TEST_TOKEN}`);
   });
@@ -310,9 +292,7 @@ describe('connections', () => {
   it('verifies HipChat certificate through the tunnel too', async () => {
     const hipchat = await server({ tls: TLS });
     const tunnel = await proxy();
-    const error = await failure(
-      client({ apiUrl: hipchat.url, env: { HTTPS_PROXY: tunnel.url } }).sendRoomNotification('ops', NOTE),
-    );
+    const error = await failure(client({ apiUrl: hipchat.url, env: { HTTPS_PROXY: tunnel.url } }).sendRoomNotification('ops', NOTE));
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('--caFile FILE');
   });

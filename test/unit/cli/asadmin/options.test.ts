@@ -65,7 +65,7 @@ describe('asadmin option parsing (asadmin.md §1)', () => {
     expect(parse('--ENABLED=TRUE').options).toEqual({ enabled: true });
   });
 
-  it('refuses any other inline boolean value with asadmin\'s text', () => {
+  it("refuses any other inline boolean value with asadmin's text", () => {
     expect(parseError('--enabled=maybe')).toBe('Invalid boolean value for option: enabled, Value: maybe');
     expect(parseError('--enabled=')).toBe('Invalid boolean value for option: enabled, Value: ');
   });
@@ -114,7 +114,9 @@ describe('asadmin option parsing (asadmin.md §1)', () => {
   });
 
   it('refuses operands where the command takes none', () => {
-    expect(() => parseArgs(spec, ['--enabled', 'maybe'])).toThrow('Command notification-hipchat-configure takes no operands, but 1 was given');
+    expect(() => parseArgs(spec, ['--enabled', 'maybe'])).toThrow(
+      'Command notification-hipchat-configure takes no operands, but 1 was given',
+    );
   });
 });
 
@@ -127,7 +129,7 @@ describe('required options', () => {
     expect(missingRequiredOptions(spec, withFile, {})).toEqual([]);
   });
 
-  it("words the error as asadmin does", () => {
+  it('words the error as asadmin does', () => {
     expect(missingRequiredOptionsError('notification-hipchat-configure', ['roomName', 'token']).message).toBe(
       [
         'Option --roomName is required but was not specified',

@@ -14,8 +14,7 @@ describe("asadmin's ColumnFormatter layout", () => {
   it('reproduces the reference example byte for byte', () => {
     const token = 'x'.repeat(40);
     expect(formatColumns(HEADINGS, [['true', 'payara-notifications', token]])).toBe(
-      'Enabled  Room Name             Token                                     \n' +
-        `true     payara-notifications  ${token}  `,
+      'Enabled  Room Name             Token                                     \n' + `true     payara-notifications  ${token}  `,
     );
   });
 

@@ -123,14 +123,17 @@ describe('SharedRateLimiter', () => {
   it('sleeps outside the lock and reports each wait before it', async () => {
     const clock = fakeClock();
     const events: string[] = [];
-    const instance = limiter({ count: 1, perMs: 1000 }, {
-      now: clock.now,
-      sleep: async (ms) => {
-        const locks = (await readdir(join(stateDir, 'buckets'))).filter((name) => name.endsWith('.lock'));
-        events.push(`sleep ${ms} with ${locks.length} locks`);
-        await clock.sleep(ms);
+    const instance = limiter(
+      { count: 1, perMs: 1000 },
+      {
+        now: clock.now,
+        sleep: async (ms) => {
+          const locks = (await readdir(join(stateDir, 'buckets'))).filter((name) => name.endsWith('.lock'));
+          events.push(`sleep ${ms} with ${locks.length} locks`);
+          await clock.sleep(ms);
+        },
       },
-    });
+    );
     await instance.acquire();
     await instance.acquire({ onWait: (ms, reason) => events.push(`wait ${ms} ${reason}`) });
     expect(events).toEqual(['wait 1000 local', 'sleep 1000 with 0 locks']);
@@ -166,14 +169,17 @@ describe('SharedRateLimiter', () => {
   it('stops waiting when aborted', async () => {
     const clock = fakeClock();
     const controller = new AbortController();
-    const instance = limiter({ count: 1, perMs: 60_000 }, {
-      now: clock.now,
-      sleep: async (ms, signal) => {
-        controller.abort(new GiveUp('aborted'));
-        signal?.throwIfAborted();
-        await clock.sleep(ms);
+    const instance = limiter(
+      { count: 1, perMs: 60_000 },
+      {
+        now: clock.now,
+        sleep: async (ms, signal) => {
+          controller.abort(new GiveUp('aborted'));
+          signal?.throwIfAborted();
+          await clock.sleep(ms);
+        },
       },
-    });
+    );
     await instance.acquire();
     await expect(instance.acquire({ signal: controller.signal })).rejects.toThrow('aborted');
     await expect(instance.acquire({ signal: controller.signal })).rejects.toThrow('aborted');
@@ -264,7 +270,9 @@ describe('SharedRateLimiter', () => {
   it('reports a state folder that cannot be created as a RateLimitStateError naming it', async () => {
     await writeFile(join(root, 'a-file'), '');
     stateDir = join(root, 'a-file', 'state');
-    const error = await limiter({ count: 1, perMs: 1000 }, fakeClock()).acquire().catch((err: unknown) => err);
+    const error = await limiter({ count: 1, perMs: 1000 }, fakeClock())
+      .acquire()
+      .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RateLimitStateError);
     expect((error as Error).message).toContain(join(stateDir, 'buckets'));
   });
@@ -272,7 +280,9 @@ describe('SharedRateLimiter', () => {
   it('reports a lock file that cannot be made as a RateLimitStateError naming the folder', async () => {
     await limiter({ count: 5, perMs: 60_000 }, fakeClock()).acquire();
     await mkdir(`${await bucketFile()}.lock`);
-    const error = await limiter({ count: 5, perMs: 60_000 }, fakeClock()).acquire().catch((err: unknown) => err);
+    const error = await limiter({ count: 5, perMs: 60_000 }, fakeClock())
+      .acquire()
+      .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RateLimitStateError);
     const message = (error as Error).message;
     expect(message.startsWith(`Cannot write the rate-limit state in ${join(stateDir, 'buckets')}: EISDIR`)).toBe(true);
@@ -284,7 +294,9 @@ describe('SharedRateLimiter', () => {
     const file = await bucketFile();
     await rm(file);
     await mkdir(join(file, 'blocker'), { recursive: true });
-    const error = await limiter({ count: 5, perMs: 60_000 }, fakeClock()).acquire().catch((err: unknown) => err);
+    const error = await limiter({ count: 5, perMs: 60_000 }, fakeClock())
+      .acquire()
+      .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RateLimitStateError);
     expect((error as Error).message).toContain(join(stateDir, 'buckets'));
   });

@@ -153,7 +153,11 @@ describe('SharedRateLimiter leases', () => {
   it('ends its lease when an answer shows a server window, and then waits for it', async () => {
     const instance = limiter(FAST, () => T0);
     for (let i = 0; i < 4; i++) await instance.acquire(); // leases of 1, 2 and 4: 3 of the last left
-    await instance.observe({ 'X-FloodControl-Limit': '30', 'X-FloodControl-Remaining': '0', 'X-FloodControl-Reset': String((T0 + 1000) / 1000) });
+    await instance.observe({
+      'X-FloodControl-Limit': '30',
+      'X-FloodControl-Remaining': '0',
+      'X-FloodControl-Reset': String((T0 + 1000) / 1000),
+    });
     const waits: [number, string][] = [];
     const giveUp = (ms: number, reason: string) => {
       waits.push([ms, reason]);

@@ -31,7 +31,7 @@ function window(limit: number, remaining: number, resetAt: number) {
 
 describe('local token bucket', () => {
   it('allows a burst of its capacity, then one unit per refill interval', () => {
-    let { taken, state } = drain(createBucketState(PER_MINUTE_30, T0), T0);
+    const { taken, state } = drain(createBucketState(PER_MINUTE_30, T0), T0);
     expect(taken).toBe(30);
     const blocked = take(state, T0);
     expect(blocked).toMatchObject({ waitMs: 2000, reason: 'local' });
@@ -50,7 +50,7 @@ describe('local token bucket', () => {
   it('waiting exactly the announced time is always enough (no floating-point shortfall)', () => {
     let state = createBucketState({ count: 3, perMs: 1000 }, T0);
     let now = T0;
-    for (let sent = 0; sent < 100; ) {
+    for (let sent = 0; sent < 100;) {
       const result = take(state, now);
       state = result.state;
       if (result.waitMs === 0) {
@@ -180,10 +180,14 @@ describe('server windows', () => {
     expect(take(first.state, T0)).toMatchObject({ waitMs: 300_000, reason: 'ratelimit' });
     expect(first.state.server.flood?.remaining).toBe(3);
 
-    state = observe(createBucketState(PER_MINUTE_30, T0), {
-      ratelimit: window(100, 0, T0 + 10_000),
-      flood: window(30, 0, T0 + 60_000),
-    }, T0);
+    state = observe(
+      createBucketState(PER_MINUTE_30, T0),
+      {
+        ratelimit: window(100, 0, T0 + 10_000),
+        flood: window(30, 0, T0 + 60_000),
+      },
+      T0,
+    );
     expect(take(state, T0)).toMatchObject({ waitMs: 60_000, reason: 'flood' });
     // A blocked take consumes nothing.
     state = observe(state, { flood: window(30, 1, T0 + 120_000) }, T0 + 60_000);
@@ -193,10 +197,14 @@ describe('server windows', () => {
   });
 
   it('release gives one unit back to each known window, never beyond its limit', () => {
-    let state = observe(createBucketState(PER_MINUTE_30, T0), {
-      ratelimit: window(100, 100, T0 + 300_000),
-      flood: window(30, 1, T0 + 60_000),
-    }, T0);
+    let state = observe(
+      createBucketState(PER_MINUTE_30, T0),
+      {
+        ratelimit: window(100, 100, T0 + 300_000),
+        flood: window(30, 1, T0 + 60_000),
+      },
+      T0,
+    );
     state = take(state, T0).state;
     state = release(state, T0);
     expect(state.server).toEqual({ ratelimit: window(100, 100, T0 + 300_000), flood: window(30, 1, T0 + 60_000) });
@@ -297,12 +305,8 @@ describe('parseRateLimitHeaders', () => {
     expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '-1', ...reset })).toEqual({});
     expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '0', 'x-ratelimit-remaining': '0', ...reset })).toEqual({});
     expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '1.5', ...reset })).toEqual({});
-    expect(
-      parseRateLimitHeaders({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': 'soon' }),
-    ).toEqual({});
-    expect(
-      parseRateLimitHeaders({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': undefined, ...reset }),
-    ).toEqual({});
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': 'soon' })).toEqual({});
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': undefined, ...reset })).toEqual({});
     // A remaining above the limit is capped.
     expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '50', ...reset })).toEqual({
       ratelimit: { limit: 10, remaining: 10, resetAt: 1_700_000_300_000 },
