@@ -250,6 +250,11 @@ export class NotificationService {
     return item && { notification: item.notification, done: () => this.spool.remove(item.sequence) };
   }
 
+  /** Notifications still to send: the spool, and a summary of dropped ones not yet sent. */
+  private waiting(): number {
+    return this.spool.size + (this.droppedUnreported > 0 ? 1 : 0);
+  }
+
   private async deliver(): Promise<void> {
     let failures = 0;
     while (!this.stopping.signal.aborted) {
@@ -264,7 +269,7 @@ export class NotificationService {
         await this.currentSender(hipchat).send(next.notification);
         next.done();
         failures = 0;
-        this.options.log('INFO', `sent: ${next.notification.message.split('\n').at(-1)}`);
+        this.options.log('INFO', `sent: ${next.notification.message.split('\n').at(-1)} (${this.waiting()} waiting)`);
       } catch (error) {
         if (this.stopping.signal.aborted) break;
         if (error instanceof HipChatError && !error.retryable) {
