@@ -8,7 +8,9 @@ import { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES } from './defaults.js';
 import { HipChatError, RateLimitError } from './errors.js';
 import { HipChatClient } from './hipchat/client.js';
 import type { RoomNotification } from './message.js';
-import { SharedRateLimiter } from './rate-limit/file-store.js';
+import { FileLimitStore } from './rate-limit/file-store.js';
+import { SharedRateLimiter } from './rate-limit/limiter.js';
+import { HORIZON_MS } from './rate-limit/limits.js';
 import { usedUp, type WaitReason } from './waits.js';
 
 /** Where and how to send: the stored HipChat notifier configuration of a target. */
@@ -83,8 +85,8 @@ export class NotificationSender {
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.limiter = new SharedRateLimiter({
-      stateDir: options.stateDir,
-      key: { apiUrl: target.apiUrl, room: target.roomName, token: target.token },
+      store: new FileLimitStore({ stateDir: options.stateDir, apiUrl: target.apiUrl, token: target.token, now: this.now }),
+      room: target.roomName,
       rate: target.rate,
       now: this.now,
       sleep: this.sleep,
@@ -133,14 +135,16 @@ export class NotificationSender {
         return { attempts, waitedMs };
       } catch (error) {
         if (!(error instanceof HipChatError)) throw error;
-        if (error.headers) await this.limiter.observe(error.headers);
-        // A request that never left (HipChat down, unknown host) must not use up the shared limit.
+        // A request that never left (HipChat down, unknown host) must not use up the shared limit; any other
+        // was an answer, perhaps one that never came (it counts as used).
         if (error.neverSent) await this.limiter.release();
+        else await this.limiter.observe(error.headers ?? {});
         if (!error.retryable) throw error;
         if (error.status === 429) {
-          // With reset headers the limiter now blocks until the reset; without, back off.
+          // With a believable reset the limiter now blocks until it; without one, back off.
           rateLimitedAnswers++;
-          if (error.resetAt === undefined) await wait(this.backoff(rateLimitedAnswers), 'ratelimit', error.message);
+          const believable = error.resetAt !== undefined && error.resetAt <= this.now() + HORIZON_MS;
+          if (!believable) await wait(this.backoff(rateLimitedAnswers), 'ratelimit', error.message);
           this.options.onRetry?.(error, attempts);
           continue;
         }
@@ -158,8 +162,10 @@ export class NotificationSender {
     }
   }
 
-  close(): void {
+  /** Closes the connections, then reports to the shared limit what it does not know yet (best effort). */
+  async close(): Promise<void> {
     this.client.close();
+    await this.limiter.close().catch(() => {});
   }
 
   private backoff(failure: number): number {
@@ -173,6 +179,6 @@ export async function sendNotification(target: NotifierTarget, notification: Roo
   try {
     return await sender.send(notification);
   } finally {
-    sender.close();
+    await sender.close();
   }
 }

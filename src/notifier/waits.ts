@@ -1,6 +1,6 @@
 // What a sender may wait for, in words: for the waiting line a terminal shows and for the error beyond
 // --maxWait. Apart from send.ts so that the CLI can show them without loading the sender (and axios).
-import type { LimitReason } from './rate-limit/token-bucket.js';
+import type { LimitReason } from './rate-limit/limits.js';
 
 export type WaitReason = LimitReason | 'retry';
 

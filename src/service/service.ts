@@ -145,7 +145,7 @@ export class NotificationService {
     this.stopping.abort(new Error('stopping'));
     this.wake?.();
     await this.delivery;
-    this.sender?.sender.close();
+    await this.sender?.sender.close();
     this.options.log('INFO', `stopped; ${this.spool.size} notifications kept in the spool`);
   }
 
@@ -210,7 +210,7 @@ export class NotificationService {
   private currentSender(hipchat: HipChatNotifierConfig): NotificationSender {
     const key = senderKey(hipchat);
     if (this.sender?.key !== key) {
-      this.sender?.sender.close();
+      void this.sender?.sender.close();
       const sender = new NotificationSender(notifierTargetOf(hipchat), {
         stateDir: this.options.stateDir,
         env: this.options.env,

@@ -270,14 +270,10 @@ const fileCases: BadInput[] = [
   {
     name: 'state: a read-only state folder',
     args: [SEND, 'hello'],
-    setup: (box) => chmodSync(join(box.stateDir, 'buckets'), 0o500),
+    setup: (box) => chmodSync(join(box.stateDir, 'limits'), 0o500),
     unprivileged: true,
     code: 1,
-    reason: (box) => [
-      new RegExp(
-        `^Cannot write the rate-limit state in ${escape(join(box.stateDir, 'buckets'))}: EACCES: permission denied, open '.+\\.lock'$`,
-      ),
-    ],
+    reason: (box) => [`Cannot write the rate-limit state in ${join(box.stateDir, 'limits')}: permission denied`],
   },
   {
     name: 'state: a file where the state folder should be',
@@ -288,8 +284,7 @@ const fileCases: BadInput[] = [
     },
     code: 1,
     reason: (box) => {
-      const folder = join(box.stateDir, 'buckets');
-      return [`Cannot create the rate-limit state folder ${folder}: ENOTDIR: not a directory, mkdir '${folder}'`];
+      return [`Cannot create the rate-limit state folder ${join(box.stateDir, 'limits')}: a parent of it is not a directory`];
     },
   },
 ];

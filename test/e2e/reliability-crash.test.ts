@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isBucketState } from '../../src/notifier/rate-limit/token-bucket.js';
+import { isLimitState } from '../../src/notifier/rate-limit/limits.js';
 import type { RunResult, Sandbox } from '../support/cli.js';
 import { startHipChatServer, TEST_TOKEN } from '../support/hipchat-server.js';
 import {
@@ -78,9 +78,14 @@ function deadPid(): number {
 
 /** What a writer kill -9'd inside its locked section leaves: its temp file and its lock. */
 function plantLeftovers(file: string): void {
-  const pid = deadPid();
-  writeFileSync(join(dirname(file), `.${basename(file)}.${pid}.k1ll3d.tmp`), '{"version": 1, "targ', { mode: 0o600 });
-  writeFileSync(`${file}.lock`, `${JSON.stringify({ pid, hostname: hostname(), time: Date.now(), nonce: 'k1ll3d' })}\n`, { mode: 0o600 });
+  writeFileSync(join(dirname(file), `.${basename(file)}.${deadPid()}.k1ll3d.tmp`), '{"version": 1, "targ', { mode: 0o600 });
+  plantStaleLock(file);
+}
+
+function plantStaleLock(file: string): void {
+  writeFileSync(`${file}.lock`, `${JSON.stringify({ pid: deadPid(), hostname: hostname(), time: Date.now(), nonce: 'k1ll3d' })}\n`, {
+    mode: 0o600,
+  });
 }
 
 function expectOnlySurvivorsSucceeded(outcomes: Outcome[]): Outcome[] {
@@ -132,7 +137,7 @@ describe('kill -9 during writes', () => {
     expect(statSync(folder).mode & 0o777).toBe(0o700);
   });
 
-  it('send-hipchat-notification: the state holds only valid bucket files, and a later send works', async ({ onTestFinished }) => {
+  it('send-hipchat-notification: the state holds only valid limit files, and a later send works', async ({ onTestFinished }) => {
     // Server windows in the answers, so that the state holds them too.
     const server = await startHipChatServer({
       tokenLimit: { limit: 10_000, windowMs: 60_000 },
@@ -148,20 +153,21 @@ describe('kill -9 during writes', () => {
     const delivered = new Set(deliveredMessages(server));
     for (const { index } of survivors) expect(delivered.has(`storm ${index}`), `sender ${index}`).toBe(true);
 
-    const buckets = join(box.stateDir, 'buckets');
-    const [bucket, ...others] = readdirSync(buckets).filter((name) => /^[0-9a-f]{64}\.json$/.test(name));
+    const limits = join(box.stateDir, 'limits');
+    const [file, ...others] = readdirSync(limits).filter((name) => /^[0-9a-f]{64}\.json$/.test(name));
     expect(others).toEqual([]);
-    expect(isBucketState(JSON.parse(readFileSync(join(buckets, bucket!), 'utf8')))).toBe(true);
-    plantLeftovers(join(buckets, bucket!));
-    // A torn state file is a lost cache, not an error.
-    writeFileSync(join(buckets, bucket!), '{"local": {"rate"');
+    expect(isLimitState(JSON.parse(readFileSync(join(limits, file!), 'utf8')))).toBe(true);
+    // The state is rewritten in place (no temp files); a writer killed inside its lock leaves the lock.
+    plantStaleLock(join(limits, file!));
+    // A torn state file counts the limit as used up: the next send waits out the period (1 s), then goes.
+    writeFileSync(join(limits, file!), '{"version": 2, "rooms"');
 
     const last = await startCli(box, [SEND, 'after the storm']).result;
     expect(last.code, last.stderr).toBe(0);
     expect(deliveredMessages(server).at(-1)).toBe('after the storm');
-    expect(readdirSync(buckets)).toEqual([bucket]);
-    expect(isBucketState(JSON.parse(readFileSync(join(buckets, bucket!), 'utf8')))).toBe(true);
-    expect(statSync(join(buckets, bucket!)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(limits)).toEqual([file]);
+    expect(isLimitState(JSON.parse(readFileSync(join(limits, file!), 'utf8')))).toBe(true);
+    expect(statSync(join(limits, file!)).mode & 0o777).toBe(0o600);
   });
 
   it('an empty lock, left by a process killed between creating and writing it, holds writers up for seconds only', async ({
@@ -172,9 +178,9 @@ describe('kill -9 during writes', () => {
     const box = scannedSandbox(onTestFinished);
     writeConfig(box, server);
     expect((await startCli(box, [SEND, 'first']).result).code).toBe(0);
-    const buckets = join(box.stateDir, 'buckets');
-    const [bucket] = readdirSync(buckets);
-    for (const file of [box.configPath, join(buckets, bucket!)]) writeFileSync(`${file}.lock`, '');
+    const limits = join(box.stateDir, 'limits');
+    const [state] = readdirSync(limits);
+    for (const file of [box.configPath, join(limits, state!)]) writeFileSync(`${file}.lock`, '');
 
     const [configured, sent] = await Promise.all([
       startCli(box, [CONFIGURE, '--enabled', '--roomName=', '--token=']).result,
@@ -183,6 +189,6 @@ describe('kill -9 during writes', () => {
     expect(configured.code, configured.stderr).toBe(0);
     expect(sent.code, sent.stderr).toBe(0);
     expect(readdirSync(dirname(box.configPath))).toEqual(['config.json']);
-    expect(readdirSync(buckets)).toEqual([bucket]);
+    expect(readdirSync(limits)).toEqual([state]);
   });
 });

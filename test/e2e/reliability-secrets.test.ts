@@ -126,7 +126,7 @@ describe.concurrent.each([0o000, 0o022, 0o077])('under umask %o', (umask) => {
     chmodSync(box.configPath, 0o644);
     expect((await run(configure)).code).toBe(0);
 
-    const buckets = join(box.stateDir, 'buckets');
+    const buckets = join(box.stateDir, 'limits');
     const files = [box.configPath, ...readdirSync(buckets).map((name) => join(buckets, name))];
     const folders = [dirname(box.configPath), box.stateDir, buckets];
     const modes = (paths: string[]) => paths.map((path) => [path, (statSync(path).mode & 0o777).toString(8)]);

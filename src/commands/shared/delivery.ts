@@ -117,6 +117,6 @@ export async function withDelivery<T>(
   } finally {
     process.removeListener('SIGINT', onInterrupt);
     status.clear();
-    sender.close();
+    await sender.close();
   }
 }

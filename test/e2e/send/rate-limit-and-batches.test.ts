@@ -36,7 +36,7 @@ describe('the shared rate limit', () => {
   it('keeps its state 0600 in the state folder, without the token', async () => {
     await suite.setUp();
     await suite.send(['--message=hi']);
-    const folder = join(suite.sandbox.stateDir, 'buckets');
+    const folder = join(suite.sandbox.stateDir, 'limits');
     const files = readdirSync(folder).filter((name) => name.endsWith('.json'));
     expect(files).toHaveLength(1);
     const file = join(folder, files[0]!);

@@ -1,0 +1,189 @@
+// A sender's side of the shared rate limit: takes units from a store (the state folder, or Redis for a fleet),
+// waits when they are used up, and reports answers back.
+//
+// Every change of the shared state costs a store round trip (a locked file update, a Redis call). So a sender
+// that goes fast takes several units per change (a lease, see take() in limits.ts), doubling while it uses them
+// up in time, and answers are reported with the sender's next change rather than one by one: only an answer
+// that others must know at once (HipChat's window nearly used up, or a window they do not know yet) is reported
+// immediately, and a sender holding no lease reports its answers as soon as it is idle.
+import { abortableSleep } from '../../util/sleep.js';
+import type { Rate } from '../../util/rate.js';
+import { mergeWindows, parseRateLimitHeaders, type LimitReason, type LimitUpdate, type ServerWindows, type TakeResult } from './limits.js';
+
+/**
+ * Where the shared state lives: it applies one update atomically, by its own clock (a Redis server's for a
+ * fleet), and answers with what was taken, if the update asked.
+ */
+export interface LimitStore {
+  apply(update: LimitUpdate): Promise<TakeResult | undefined>;
+  close(): Promise<void>;
+}
+
+export interface RateLimiterOptions {
+  store: LimitStore;
+  room: string;
+  rate: Rate;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** How long a lease may be used: a bound on what it holds back from other senders. */
+const LEASE_MS = 100;
+/** Enough to make the shared state's cost per message small (one change per 64 sends). */
+const MAX_LEASE = 64;
+/** An answer showing less than this many leases' worth left in a window is reported at once. */
+const URGENT_LEASES = 4;
+
+export class SharedRateLimiter {
+  private readonly store: LimitStore;
+  private readonly room: string;
+  private readonly rate: Rate;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Units this instance took ahead: `left` of the `size` taken (when `takenAt`) may still be sent, until `until`
+   * (this process's clock); `grantedUntil` is that end in the store's clock, which names the grant when units go back.
+   */
+  private lease = { left: 0, size: 0, takenAt: Number.NEGATIVE_INFINITY, until: 0, grantedUntil: 0 };
+  private pendingAnswers = 0;
+  private pendingWindows: ServerWindows = {};
+  private pendingReleases: { units: number; until: number }[] = [];
+  /** The resets this instance last saw, to tell an answer about a window others may not know yet. */
+  private knownResets: Partial<Record<keyof ServerWindows, number>> = {};
+  private flushQueued = false;
+  private flushing: Promise<unknown> | undefined;
+
+  constructor(options: RateLimiterOptions) {
+    this.store = options.store;
+    this.room = options.room;
+    this.rate = { count: options.rate.count, perMs: options.rate.perMs };
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? abortableSleep;
+  }
+
+  /**
+   * Resolves when one notification may be sent (a unit taken in the shared state). Calls onWait(waitMs, reason)
+   * before each sleep, so that callers can show progress or give up (by throwing: the error is acquire's).
+   */
+  async acquire(options: { signal?: AbortSignal; onWait?: (waitMs: number, reason: LimitReason) => void } = {}): Promise<void> {
+    const { signal, onWait } = options;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.leaseUsable()) {
+        this.lease.left--;
+        return;
+      }
+      const want = this.nextLeaseSize();
+      const asked = this.now();
+      const taken = (await this.update({ take: { want, holdMs: LEASE_MS } }))!;
+      if (taken.reason === undefined) {
+        // Counted from before the store was asked: the lease ends no later here than it does there.
+        this.lease = {
+          left: taken.units - 1,
+          size: taken.units,
+          takenAt: asked,
+          until: asked + (taken.until - taken.at),
+          grantedUntil: taken.until,
+        };
+        return;
+      }
+      onWait?.(taken.waitMs, taken.reason);
+      // Others may take the unit we waited for: then we wait again.
+      await this.sleep(taken.waitMs, signal);
+    }
+  }
+
+  /** Records an answer (any status) and the rate-limit headers it carried. */
+  async observe(headers: Record<string, string | string[] | undefined>): Promise<void> {
+    const windows = parseRateLimitHeaders(headers, this.now());
+    this.pendingAnswers++;
+    this.pendingWindows = mergeWindows(this.pendingWindows, windows);
+    if (this.urgent(windows)) {
+      // From now on the server's count governs: the units leased before it may not fit in it.
+      this.endLease();
+      await this.update({});
+      return;
+    }
+    // Within a lease the next change reports it; otherwise the next acquire() does, which a sender makes at once,
+    // or, when none comes by the next turn of the event loop (the last message), a flush.
+    if (!this.leaseUsable()) this.queueFlush();
+  }
+
+  /** Gives back a unit that acquire() took but that was not used (the request never left). */
+  async release(): Promise<void> {
+    this.pendingReleases.push({ units: 1, until: this.lease.grantedUntil });
+    await this.update({});
+  }
+
+  /** Reports what is still pending (answers, units of the lease that will not be sent) before the sender goes away. */
+  async close(): Promise<void> {
+    this.endLease();
+    await this.flushing;
+    if (this.pendingAnswers > 0 || this.pendingReleases.length > 0) await this.update({});
+  }
+
+  private async update(ask: Pick<LimitUpdate, 'take'>): Promise<TakeResult | undefined> {
+    const update: LimitUpdate = { room: this.room, rate: this.rate, ...ask };
+    const answers = this.pendingAnswers;
+    const releases = this.pendingReleases;
+    if (answers > 0) update.answers = { count: answers, windows: this.pendingWindows };
+    if (releases.length > 0) update.released = releases;
+    this.pendingAnswers = 0;
+    this.pendingWindows = {};
+    this.pendingReleases = [];
+    try {
+      return await this.store.apply(update);
+    } catch (error) {
+      // Not recorded: report it with the next change.
+      this.pendingAnswers += answers;
+      this.pendingWindows = mergeWindows(update.answers?.windows ?? {}, this.pendingWindows);
+      this.pendingReleases.unshift(...releases);
+      throw error;
+    }
+  }
+
+  /** True for an answer that other senders must know now: a window nearly used up, or one this sender had not seen. */
+  private urgent(windows: ServerWindows): boolean {
+    let urgent = false;
+    for (const [kind, window] of Object.entries(windows) as [keyof ServerWindows, NonNullable<ServerWindows['flood']>][]) {
+      if (this.knownResets[kind] !== window.resetAt) urgent = true;
+      this.knownResets[kind] = window.resetAt;
+      if (window.remaining < URGENT_LEASES * Math.max(1, this.lease.size)) urgent = true;
+    }
+    return urgent;
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      if (this.pendingAnswers === 0 && this.pendingReleases.length === 0) return;
+      // Nobody awaits a flush: a failure shows again in the next acquire(), and on its own only leaves the sends
+      // counted in flight until they count as lost (ANSWER_MAX_MS).
+      this.flushing = this.update({}).catch(() => {});
+    });
+  }
+
+  private leaseUsable(): boolean {
+    return this.lease.left > 0 && this.now() < this.lease.until;
+  }
+
+  /** Units of the lease that will not be sent go back with the next change. */
+  private endLease(): void {
+    if (this.lease.left > 0) this.pendingReleases.push({ units: this.lease.left, until: this.lease.grantedUntil });
+    this.lease.left = 0;
+  }
+
+  /**
+   * How many units to ask for: twice the last lease when that was used up within a lease's time (a sender going
+   * fast), else one, so that a sender that sends now and then takes one at a time.
+   */
+  private nextLeaseSize(): number {
+    const { left, size, takenAt } = this.lease;
+    if (left === 0) return this.now() < takenAt + LEASE_MS ? Math.min(MAX_LEASE, 2 * size) : 1;
+    // Ended before it was used up: those units will never be sent. Ask for what was used.
+    this.endLease();
+    return Math.max(1, size - left);
+  }
+}
