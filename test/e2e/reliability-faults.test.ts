@@ -20,8 +20,7 @@ checkSecretsAfterAll();
 /** Answered normally: queued in front of a fault, it makes the fault land on a chosen request. */
 const PASS: Fault = { kind: 'delay', ms: 0 };
 const BATCH = 20;
-/** A window that ends (almost surely) far beyond any --maxWait here: midnight UTC. */
-// Long, but within the 15 minutes a reset is believed for (further ones count as unknown).
+/** A window that ends far beyond any --maxWait here, but within the 15 minutes a reset is believed for. */
 const TEN_MINUTES: WindowLimit = { limit: 1000, windowMs: 600_000 };
 
 interface TransientCase {

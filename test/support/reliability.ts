@@ -100,10 +100,18 @@ export function startCli(box: Sandbox, args: string[], input = ''): { child: Chi
  * The default target's configuration, written as the README documents it (0600 in a 0700 folder), without
  * spending a configure process on it. The rate limit is high by default: these tests are not about it.
  */
-export function writeConfig(box: Sandbox, server: HipChatTestServer, rateLimit = '1000/1s'): void {
+export function writeConfig(
+  box: Sandbox,
+  server: HipChatTestServer,
+  rateLimit = '1000/1s',
+  /** More targets, each the default one with these settings changed. */
+  others: Record<string, { roomName?: string; apiUrl?: string; rateLimit?: string }> = {},
+): void {
   const hipchat = { enabled: true, roomName: 'ops', token: TEST_TOKEN, dynamic: false, noisy: true, apiUrl: server.url, rateLimit };
+  const targets: Record<string, unknown> = { server: { hipchat } };
+  for (const [name, changes] of Object.entries(others)) targets[name] = { hipchat: { ...hipchat, ...changes } };
   mkdirSync(dirname(box.configPath), { recursive: true, mode: 0o700 });
-  writeFileSync(box.configPath, `${JSON.stringify({ version: 1, targets: { server: { hipchat } } }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(box.configPath, `${JSON.stringify({ version: 1, targets }, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** `count` --ndjson lines and the messages they carry, in order. */
