@@ -3,13 +3,13 @@
 // checker runs at its fixed rate and each result becomes a HipChat notification. Results go through a
 // spool on disk and then the same delivery path as send-hipchat-notification (client, shared rate
 // limiter, retries), so that nothing is lost on a stop, a crash or an outage.
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { notifierTargetOf } from '../config/notifier-target.js';
 import type { HipChatNotifierConfig, TargetConfig, TimeUnit } from '../config/schema.js';
 import { readConfig } from '../config/store.js';
 import { findService, thresholdsOf, type Thresholds } from '../healthcheck/catalog.js';
 import { CHECKER_FACTORIES, LEVEL_OF_STATUS, type Checker, type Level } from '../healthcheck/checkers.js';
+import { cumulativeMessages, healthCheckSubject, originSuffix, resultEntryText } from '../healthcheck/payara-format.js';
 import { HipChatError, RateLimitError } from '../notifier/errors.js';
 import type { Color, RoomNotification } from '../notifier/message.js';
 import { NotificationSender } from '../notifier/send.js';
@@ -94,16 +94,21 @@ function planOf(section: TargetConfig | undefined, log: ServiceOptions['log']): 
   return { hipchat, disabled, checkers, noisy: Boolean(hipchat?.noisy && healthcheck?.hipchatNotifier.noisy) };
 }
 
-/** The text Payara posted: subject with the origin, then the checker's result. */
+/**
+ * The text Payara posted: the subject with the origin (Message.addIdentifyingInfo), then the checker's
+ * name and its result (BaseHealthCheck.sendNotification's "{0}:{1}"). Also the subject and message alone,
+ * as the history keeps them.
+ */
 export function healthNotification(
   target: string,
   checkerName: string,
   result: ReturnType<Checker>,
-): { notification: RoomNotification; level: Level } {
+): { notification: RoomNotification; level: Level; subject: string; message: string } {
   const level = LEVEL_OF_STATUS[result.status];
-  const subject = `Health Check notification with severity level: ${level}. (host:${hostname()}, server:${target})`;
-  const message = `${checkerName}:Health Check Result:[[status=${result.status}, message='${result.message}']]`;
-  return { level, notification: { message: `${subject}\n${message}`, messageFormat: 'text', color: COLOR_OF_LEVEL[level], notify: false } };
+  const subject = healthCheckSubject(level);
+  const message = `${checkerName}:${cumulativeMessages([resultEntryText(result.status, result.message)])}`;
+  const text = `${subject}${originSuffix(target)}\n${message}`;
+  return { level, subject, message, notification: { message: text, messageFormat: 'text', color: COLOR_OF_LEVEL[level], notify: false } };
 }
 
 function senderKey(hipchat: HipChatNotifierConfig): string {
