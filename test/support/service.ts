@@ -40,6 +40,11 @@ export async function configureAll(
   await cli(sandbox, 'healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', ...checker);
 }
 
+/** A stored HipChat notifier section for the test server (a fast local rate), as a test writes it into the config file. */
+export function hipchatSection(server: HipChatTestServer, enabled = true) {
+  return { enabled, roomName: 'ops', token: TEST_TOKEN, dynamic: false, noisy: true, apiUrl: server.url, rateLimit: '1000/1s' };
+}
+
 export interface RunningService {
   child: ChildProcess;
   log(): string;
