@@ -60,7 +60,7 @@ describe.concurrent('asadmin fidelity (issue 13)', () => {
     const box = sandbox();
     // Parser.java L324-325: if (value != null) value = value.trim();
     expect(await box.run([CONFIGURE, '--enabled', '--roomName', '  ops  ', `--token=\t${TOKEN} `])).toMatchObject(success(CONFIGURE));
-    // HipchatNotificationConfigurer.java L75-80: if(!Strings.isNullOrEmpty(roomName)) { configuration.setRoomName(roomName); } (token alike)
+    // HipchatNotificationConfigurer.java L80-81: if(!Strings.isNullOrEmpty(roomName)) { configuration.setRoomName(roomName); } (token alike)
     expect(await box.run([CONFIGURE, '--enabled= false ', '--roomName', '   ', '--token=  '])).toMatchObject(success(CONFIGURE));
     expect(await box.run(['get-hipchat-notifier-configuration'])).toMatchObject(
       success(

@@ -335,7 +335,7 @@ describe('bad input', () => {
     {
       args: ['healthcheck-service-configure-checker-with-thresholds', '--serviceName', 'healthcheck-foo', '--enabled'],
       code: 2,
-      // HealthCheckServiceConfigureCheckerWithThresholdsCommand.java L123-125: its list, with a space before healthcheck-stuck
+      // HealthCheckServiceConfigureCheckerWithThresholdsCommand.java L124-125: its list, with a space before healthcheck-stuck
       message:
         "Invalid parameter: serviceName.  Its value is healthcheck-foo but it isn't one of these acceptable values: healthcheck-cpu,healthcheck-gc,healthcheck-cpool,healthcheck-heap,healthcheck-threads,healthcheck-machinemem, healthcheck-stuck",
     },

@@ -62,7 +62,7 @@ describe('checkers', () => {
     const heap = { total_heap_size: 64 * 1024 ** 2, used_heap_size: 512.5 * 1024 ** 2, heap_size_limit: 1024 * 1024 ** 2 } as ReturnType<
       typeof import('node:v8').getHeapStatistics
     >;
-    // HeapMemoryUsageHealthCheck.java L83-90: String.format("heap: init: %s, used: %s, committed: %s, max.: %s", …)
+    // HeapMemoryUsageHealthCheck.java L83-89: String.format("heap: init: %s, used: %s, committed: %s, max.: %s", …)
     //   … heapValueText + "heap%: " + percentage + "%"   (percentage = Math.floor(…), a Double)
     expect(heapChecker(THRESHOLDS, () => heap)()).toEqual({
       status: 'GOOD',
@@ -76,7 +76,7 @@ describe('checkers', () => {
       message: 'CPU%: 99.00, Time CPU used: 1 seconds 5 milliseconds',
     });
     expect([level, subject]).toEqual(['SEVERE', 'Health Check notification with severity level: SEVERE']);
-    // HealthCheckResultEntry.java L76-80: "[status=" + status … ", message='" + message + '\'' … "']'";
+    // HealthCheckResultEntry.java L75-80: "[status=" + status … ", message='" + message + '\'' … "']'";
     // HealthCheckResult.java L48: "Health Check Result:" + this.entries.toString()
     expect(message).toBe("CPUC:Health Check Result:[[status=CRITICAL, message='CPU%: 99.00, Time CPU used: 1 seconds 5 milliseconds'']']");
     expect(notification).toEqual({
