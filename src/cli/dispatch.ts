@@ -41,7 +41,8 @@ async function promptForMissing(spec: CommandSpec, args: ParsedArgs, io: Program
   for (const option of missing) {
     const answer = await promptLine(
       { input: io.stdin, output: io.stderrStream },
-      `Enter the value for the ${option.name} option> `,
+      // asadmin's CLICommand lower-cases the name: 'Enter the value for the roomname option> '.
+      `Enter the value for the ${option.name.toLowerCase()} option> `,
       option.secret,
     );
     args.options.set(option.name, option.type === 'boolean' ? parseBoolean(option.name, answer.trim()) : answer);

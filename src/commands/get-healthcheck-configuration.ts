@@ -1,9 +1,18 @@
-// get-healthcheck-configuration: the health check service of a target as Payara printed it (status
-// lines, the notifier table, the checker table), or JSON for scripts.
+// get-healthcheck-configuration: the health check service of a target laid out as Payara's
+// GetHealthCheckConfiguration: its status lines, the notifier table (when there is a notifier), then one
+// table per kind of checker, or JSON for scripts.
 import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
 import { formatColumns } from '../cli/asadmin/table.js';
-import type { HealthcheckConfig } from '../config/schema.js';
-import { findService, HEALTH_CHECK_SERVICES, healthcheckOf, thresholdsOf, type Thresholds } from '../healthcheck/catalog.js';
+import type { CheckerConfig, HealthcheckConfig } from '../config/schema.js';
+import {
+  findService,
+  HEALTH_CHECK_SERVICES,
+  healthcheckOf,
+  HOGGING_THREADS_DEFAULTS,
+  STUCK_THREADS_DEFAULTS,
+  thresholdsOf,
+  type CheckerKind,
+} from '../healthcheck/catalog.js';
 import type { CommandContext, CommandOutcome } from './shared/command.js';
 import { jsonOption } from './shared/option-values.js';
 import { readTarget, targetOption } from './shared/target.js';
@@ -11,7 +20,7 @@ import { readTarget, targetOption } from './shared/target.js';
 export const spec: CommandSpec = {
   name: 'get-healthcheck-configuration',
   details:
-    "Prints whether the health check service is on (with its historical trace settings when it is), asadmin's Name / Notifier Enabled table, and one table of the configured checkers, as Payara did. Threshold cells are empty for checkers without thresholds; a percentage checker without stored thresholds shows the defaults it applies (80 / 50 / 0).",
+    "Prints whether the health check service is on (with its historical trace settings when it is), asadmin's Name / Notifier Enabled table when the health check has a notifier, and the configured checkers in Payara's tables: hogging threads, threshold checkers, stuck threads. A threshold never stored shows '-' (the checker applies 80 / 50 / 0). --json gives the thresholds as applied.",
   options: [targetOption, jsonOption],
   examples: [
     { description: 'Show the health checks of the default target', command: 'notifier get-healthcheck-configuration' },
@@ -22,79 +31,101 @@ export const spec: CommandSpec = {
   ],
 };
 
-const CHECKER_HEADINGS = ['Name', 'Enabled', 'Time', 'Unit', 'Critical Threshold', 'Warning Threshold', 'Good Threshold'];
+const BASE_HEADINGS = ['Name', 'Enabled', 'Time', 'Unit'];
+// Payara's tables, in the order it prints them (a checker of no known kind goes in the first).
+const TABLES: { kind: CheckerKind | 'base'; headings: string[] }[] = [
+  { kind: 'base', headings: BASE_HEADINGS },
+  { kind: 'hogging', headings: [...BASE_HEADINGS, 'Threshold Percentage', 'Retry Count'] },
+  { kind: 'threshold', headings: [...BASE_HEADINGS, 'Critical Threshold', 'Warning Threshold', 'Good Threshold'] },
+  { kind: 'stuck', headings: [...BASE_HEADINGS, 'Threshold Time', 'Threshold Unit'] },
+];
 // Payara names the notifier by its type.
 const HIPCHAT_NOTIFIER = 'HIPCHAT';
-
-interface CheckerView {
-  serviceName: string;
-  checkerName: string;
-  enabled: boolean;
-  time: number;
-  unit: string;
-  thresholds: Thresholds | null;
-  provided: boolean;
-}
+// Payara's value for a threshold property never stored.
+const NOT_STORED = '-';
 
 function catalogOrder(serviceName: string): number {
   const index = HEALTH_CHECK_SERVICES.findIndex((service) => service.name === serviceName);
   return index === -1 ? HEALTH_CHECK_SERVICES.length : index;
 }
 
-/** The stored checkers in Payara's order (any it does not know last), thresholds as applied. */
-function checkerViews(healthcheck: HealthcheckConfig): CheckerView[] {
-  return Object.entries(healthcheck.checkers)
-    .sort(([a], [b]) => catalogOrder(a) - catalogOrder(b))
-    .map(([serviceName, checker]) => {
+/** The stored checkers in catalog order (any it does not know last). */
+function storedCheckers(healthcheck: HealthcheckConfig): [string, CheckerConfig][] {
+  return Object.entries(healthcheck.checkers).sort(([a], [b]) => catalogOrder(a) - catalogOrder(b));
+}
+
+/** The cells a checker's table has beyond Name, Enabled, Time and Unit. */
+function ownCells(kind: CheckerKind | 'base', checker: CheckerConfig): string[] {
+  switch (kind) {
+    case 'hogging':
+      return [HOGGING_THREADS_DEFAULTS.thresholdPercentage, HOGGING_THREADS_DEFAULTS.retryCount].map(String);
+    case 'threshold': {
+      const stored = checker.thresholds;
+      return stored ? [stored.critical, stored.warning, stored.good].map(String) : [NOT_STORED, NOT_STORED, NOT_STORED];
+    }
+    case 'stuck':
+      return [String(STUCK_THREADS_DEFAULTS.threshold), STUCK_THREADS_DEFAULTS.thresholdTimeUnit];
+    case 'base':
+      return [];
+  }
+}
+
+function asText(healthcheck: HealthcheckConfig): string {
+  let text = `Health Check Service Configuration is enabled?: ${healthcheck.enabled}\n`;
+  if (healthcheck.enabled) {
+    text += `Historical Tracing Enabled?: ${healthcheck.historicalTraceEnabled}\n`;
+    if (healthcheck.historicalTraceEnabled) text += `Historical Tracing Store Size: ${healthcheck.historicalTraceStoreSize}\n`;
+    // Payara prints the timeout as stored ('5m' too), whatever the label says.
+    if (healthcheck.historicalTraceStoreTimeout) {
+      text += `Health Check Historical Tracing Store Timeout in Seconds: ${healthcheck.historicalTraceStoreTimeout}\n`;
+    }
+  }
+  if (healthcheck.hipchatNotifier) {
+    text += `${formatColumns(['Name', 'Notifier Enabled'], [[HIPCHAT_NOTIFIER, String(healthcheck.hipchatNotifier.enabled)]])}\n`;
+  }
+  text += 'Below are the list of configuration details of each checker listed by its name.\n';
+  const checkers = storedCheckers(healthcheck);
+  for (const { kind, headings } of TABLES) {
+    const rows = checkers
+      .filter(([serviceName]) => (findService(serviceName)?.kind ?? 'base') === kind)
+      .map(([, checker]) => [checker.checkerName, String(checker.enabled), String(checker.time), checker.unit, ...ownCells(kind, checker)]);
+    // asadmin puts a line end before each table after the first message, and each ends with one.
+    if (rows.length > 0) text += `\n${formatColumns(headings, rows)}\n`;
+  }
+  // asadmin's own line end after the report: the blank line before the outcome.
+  return `${text}\n`;
+}
+
+export async function run(context: CommandContext, args: ParsedArgs): Promise<CommandOutcome> {
+  const { target, section } = await readTarget(context, args);
+  const healthcheck = healthcheckOf(section);
+  if (booleanOption(args, 'json')) {
+    const { enabled, historicalTraceEnabled, historicalTraceStoreSize, historicalTraceStoreTimeout, hipchatNotifier } = healthcheck;
+    const checkers = storedCheckers(healthcheck).map(([serviceName, checker]) => {
       const service = findService(serviceName);
-      const { enabled, time, unit, checkerName } = checker;
+      const { enabled: checkerEnabled, time, unit, checkerName } = checker;
       return {
         serviceName,
         checkerName,
-        enabled,
+        enabled: checkerEnabled,
         time,
         unit,
         thresholds: thresholdsOf(service, checker) ?? null,
         provided: service?.provided ?? false,
       };
     });
-}
-
-function asText(healthcheck: HealthcheckConfig, checkers: CheckerView[]): string {
-  const lines = [`Health Check Service Configuration is enabled?: ${healthcheck.enabled}`];
-  if (healthcheck.enabled) {
-    lines.push(`Historical Tracing Enabled?: ${healthcheck.historicalTraceEnabled}`);
-    if (healthcheck.historicalTraceEnabled) lines.push(`Historical Tracing Store Size: ${healthcheck.historicalTraceStoreSize}`);
-  }
-  lines.push(formatColumns(['Name', 'Notifier Enabled'], [[HIPCHAT_NOTIFIER, String(healthcheck.hipchatNotifier.enabled)]]));
-  if (checkers.length > 0) {
-    const rows = checkers.map(({ checkerName, enabled, time, unit, thresholds }) => [
-      checkerName,
-      String(enabled),
-      String(time),
-      unit,
-      ...(thresholds ? [thresholds.critical, thresholds.warning, thresholds.good].map(String) : []),
-    ]);
-    lines.push(
-      'Below are the list of configuration details of each checker listed by its name.',
-      '',
-      formatColumns(CHECKER_HEADINGS, rows),
-    );
-  }
-  return lines.join('\n');
-}
-
-export async function run(context: CommandContext, args: ParsedArgs): Promise<CommandOutcome> {
-  const { target, section } = await readTarget(context, args);
-  const healthcheck = healthcheckOf(section);
-  const checkers = checkerViews(healthcheck);
-  if (booleanOption(args, 'json')) {
-    const { enabled, historicalTraceEnabled, historicalTraceStoreSize, hipchatNotifier } = healthcheck;
-    context.print(
-      JSON.stringify({ target, enabled, historicalTraceEnabled, historicalTraceStoreSize, hipchatNotifier, checkers }, null, 2),
-    );
+    const json = {
+      target,
+      enabled,
+      historicalTraceEnabled,
+      historicalTraceStoreSize,
+      historicalTraceStoreTimeout: historicalTraceStoreTimeout ?? null,
+      hipchatNotifier: hipchatNotifier ?? null,
+      checkers,
+    };
+    context.print(JSON.stringify(json, null, 2));
     return { quiet: true };
   }
-  context.print(asText(healthcheck, checkers));
+  context.print(asText(healthcheck));
   return {};
 }

@@ -1,13 +1,13 @@
 // healthcheck-hipchat-notifier-configure: whether the health check results of a target go to HipChat.
 import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
-import { ensureHealthcheck } from '../healthcheck/catalog.js';
+import { ensureHealthcheck, ensureHipchatNotifier } from '../healthcheck/catalog.js';
 import type { CommandContext } from './shared/command.js';
 import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 
 export const spec: CommandSpec = {
   name: 'healthcheck-hipchat-notifier-configure',
   details:
-    'Whether health check results are sent to the HipChat notifier of the target (notification-hipchat-configure; its first run switches this on). --noisy, when not given, keeps its stored value.',
+    'Whether health check results are sent to the HipChat notifier of the target (every notification-hipchat-configure sets this to its --enabled). --noisy, when not given, keeps its stored value.',
   options: [
     { name: 'enabled', type: 'boolean', required: true, description: 'whether health check results go to HipChat' },
     {
@@ -30,8 +30,9 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
   const noisy = booleanOption(args, 'noisy');
   let hipchatConfigured = false;
   await changeTarget(context, args, (section) => {
-    const healthcheck = ensureHealthcheck(section);
-    healthcheck.hipchatNotifier = { enabled, noisy: noisy ?? healthcheck.hipchatNotifier.noisy };
+    const notifier = ensureHipchatNotifier(ensureHealthcheck(section));
+    notifier.enabled = enabled;
+    notifier.noisy = noisy ?? notifier.noisy;
     hipchatConfigured = section.hipchat !== undefined;
   });
   // Nothing can reach HipChat without a notifier: say so now rather than leave a silent room to puzzle over.

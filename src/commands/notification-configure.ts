@@ -6,7 +6,7 @@ import { changeTarget, dynamicOption, targetOption } from './shared/target.js';
 export const spec: CommandSpec = {
   name: 'notification-configure',
   details:
-    'Switches the notification service of a target on or off; it is off until configured. The service carries health-check results to the notifiers.',
+    "Switches the notification service of a target on or off; it is on until switched off, as in Payara's domain template. The service carries health-check results to the notifiers.",
   options: [
     { name: 'enabled', type: 'boolean', required: true, description: 'whether the notification service runs' },
     dynamicOption,

@@ -8,7 +8,7 @@ import type { HipChatNotifierConfig } from '../config/schema.js';
 import { updateConfig } from '../config/store.js';
 import { checkApiUrl, DEFAULT_API_URL, DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/values.js';
 import { parseRate } from '../util/rate.js';
-import { ensureHealthcheck } from '../healthcheck/catalog.js';
+import { ensureHealthcheck, ensureHipchatNotifier } from '../healthcheck/catalog.js';
 import type { CommandContext } from './shared/command.js';
 import { applyDynamic, dynamicOption, targetName, targetOption } from './shared/target.js';
 import { readGivenToken, tokenOptions } from './shared/token.js';
@@ -16,7 +16,7 @@ import { readGivenToken, tokenOptions } from './shared/token.js';
 export const spec: CommandSpec = {
   name: 'notification-hipchat-configure',
   details:
-    'The first run for a target creates its configuration; later runs update it. An empty --roomName= or --token= keeps the stored value, as asadmin does. The file is written atomically, mode 0600.',
+    "The first run for a target creates its configuration; later runs update it. Every run also sets the health check's HipChat notifier (healthcheck-hipchat-notifier-configure) to --enabled, as Payara does. Values are trimmed, and an empty --roomName= or --token= keeps the stored value, as asadmin does. The file is written atomically, mode 0600.",
   options: [
     { name: 'enabled', type: 'boolean', required: true, description: 'whether notifications are sent' },
     { name: 'roomName', type: 'string', required: true, valueName: 'ROOM', description: 'HipChat room name or id (1-100 characters)' },
@@ -126,8 +126,8 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     if (keptCaFile) next.caFile = keptCaFile;
     if (booleanOption(args, 'insecure') ?? stored?.insecure) next.insecure = true;
     section.hipchat = next;
-    // As in Payara, the first configure of a target also sends its health-check results to HipChat.
-    if (!stored) ensureHealthcheck(section).hipchatNotifier.enabled = true;
+    // As Payara's BaseNotificationConfigurer (5.x): the health check's HipChat notifier follows --enabled; its noisy stays.
+    ensureHipchatNotifier(ensureHealthcheck(section)).enabled = next.enabled;
   });
   applyDynamic(context, args, target);
   if (config.targets[target]?.hipchat?.insecure) {

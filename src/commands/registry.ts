@@ -51,8 +51,13 @@ export const commands: CommandEntry[] = [
   },
   {
     name: 'healthcheck-configure-service-threshold',
-    summary: 'Set the thresholds of a percentage health checker',
+    summary: 'Set the thresholds of a threshold health checker',
     load: () => import('./healthcheck-configure-service-threshold.js'),
+  },
+  {
+    name: 'healthcheck-service-configure-checker-with-thresholds',
+    summary: 'Configure a health checker and its thresholds in one command',
+    load: () => import('./healthcheck-service-configure-checker-with-thresholds.js'),
   },
   {
     name: 'healthcheck-hipchat-notifier-configure',
@@ -68,6 +73,16 @@ export const commands: CommandEntry[] = [
     name: 'healthcheck-list-services',
     summary: 'List the health check services',
     load: () => import('./healthcheck-list-services.js'),
+  },
+  {
+    name: 'list-historic-healthchecks',
+    summary: 'Print the health check results the notification service kept',
+    load: () => import('./list-historic-healthchecks.js'),
+  },
+  {
+    name: 'notifier-list-services',
+    summary: 'List the notifier services',
+    load: () => import('./notifier-list-services.js'),
   },
   {
     name: 'start-notification-service',

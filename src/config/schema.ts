@@ -32,7 +32,7 @@ export const checkerSchema = z.object({
   unit: z.enum(TIME_UNITS),
   /** Short name in messages, e.g. CPUC. */
   checkerName: z.string().check(z.minLength(1)),
-  /** Percentage checkers only; absent means Payara's defaults (80 / 50 / 0). */
+  /** Threshold checkers only; absent means Payara's defaults (80 / 50 / 0), shown as '-' (never stored). */
   thresholds: z.optional(z.object({ critical: percentage, warning: percentage, good: percentage })),
 });
 
@@ -41,13 +41,21 @@ export const healthcheckSchema = z.object({
   enabled: z.boolean(),
   historicalTraceEnabled: z.boolean(),
   historicalTraceStoreSize: z.int().check(z.gte(1)),
-  /** healthcheck-hipchat-notifier-configure: whether results go to the HipChat notifier. */
-  hipchatNotifier: z.object({ enabled: z.boolean(), noisy: z.boolean() }),
+  /** As given to healthcheck-configure (Payara stores it raw): seconds, or digits and s/m/h/d. */
+  historicalTraceStoreTimeout: z.optional(z.string()),
+  /**
+   * healthcheck-hipchat-notifier-configure: whether results go to the HipChat notifier. Absent until a
+   * command creates it, like Payara's notifier bean (files written by earlier versions always have it).
+   */
+  hipchatNotifier: z.optional(z.object({ enabled: z.boolean(), noisy: z.boolean() })),
   checkers: z.record(z.string(), checkerSchema),
 });
 
 /** The notification service (notification-configure). */
 export const notificationServiceSchema = z.object({ enabled: z.boolean() });
+
+/** Payara's domain template ships the notification service enabled: so does a target that never configured it. */
+export const DEFAULT_NOTIFICATION_SERVICE: Readonly<NotificationServiceConfig> = { enabled: true };
 
 // Loose objects keep keys this version does not know, so rewriting a file never drops them.
 const targetSchema = z.looseObject({
@@ -67,6 +75,11 @@ export type HealthcheckConfig = z.infer<typeof healthcheckSchema>;
 export type NotificationServiceConfig = z.infer<typeof notificationServiceSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ConfigDocument = z.infer<typeof configSchema>;
+
+/** The target's notification service: the stored one, else the default (enabled). */
+export function notificationServiceOf(target: TargetConfig | undefined): NotificationServiceConfig {
+  return target?.notification ?? { ...DEFAULT_NOTIFICATION_SERVICE };
+}
 
 export function emptyConfig(): ConfigDocument {
   return { version: CONFIG_VERSION, targets: {} };

@@ -1,9 +1,12 @@
 // The health checks notifier runs itself, and how a measured percentage becomes a status and a
-// notification level (shared/reference/payara-healthcheck.md, "Runtime").
+// notification level (shared/reference/payara-healthcheck.md, "Runtime"). Their messages are worded and
+// formatted as Payara's checkers (CpuUsageHealthCheck, MachineMemoryUsageHealthCheck,
+// HeapMemoryUsageHealthCheck) wrote them.
 import { readFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import type { Thresholds } from './catalog.js';
+import { formatTwoDecimals, prettyPrintBytes, prettyPrintDuration } from './payara-format.js';
 
 export type HealthStatus = 'CRITICAL' | 'WARNING' | 'GOOD' | 'FINE' | 'CHECK_ERROR';
 export type Level = 'SEVERE' | 'WARNING' | 'INFO' | 'FINE';
@@ -32,14 +35,6 @@ export function statusOf(percentage: number, thresholds: Thresholds): HealthStat
   return 'FINE';
 }
 
-function formatMilliseconds(ms: number): string {
-  const whole = Math.round(ms);
-  return `${Math.floor(whole / 1000)} seconds ${whole % 1000} milliseconds`;
-}
-
-const GIB = 1024 ** 3;
-const MIB = 1024 ** 2;
-
 function cpuTimes(): { busy: number; total: number } {
   let busy = 0;
   let total = 0;
@@ -65,7 +60,7 @@ export function cpuChecker(thresholds: Thresholds, readTimes = cpuTimes): Checke
     const percentage = total > 0 ? (busy / total) * 100 : 0;
     return {
       status: statusOf(percentage, thresholds),
-      message: `CPU%: ${percentage.toFixed(2)}, Time CPU used: ${formatMilliseconds(busy)}`,
+      message: `CPU%: ${formatTwoDecimals(percentage)}, Time CPU used: ${prettyPrintDuration(busy)}`,
     };
   };
 }
@@ -84,7 +79,7 @@ function memoryNumbers(): { total: number; available: number } {
   return { total: totalmem(), available: freemem() };
 }
 
-/** Physical memory used = total − available (Payara 5's fix of 4.x's inverted figure). */
+/** Physical memory used = total − available (Payara 5's fix of 4.x, which printed the available share as used). */
 export function machineMemoryChecker(thresholds: Thresholds, readMemory = memoryNumbers): Checker {
   return () => {
     const { total, available } = readMemory();
@@ -92,21 +87,24 @@ export function machineMemoryChecker(thresholds: Thresholds, readMemory = memory
     const percentage = total > 0 ? (used / total) * 100 : 0;
     return {
       status: statusOf(percentage, thresholds),
-      message: `Physical Memory Used: ${(used / GIB).toFixed(2)} Gb - Total Physical Memory: ${(total / GIB).toFixed(2)} Gb - Memory Used%: ${percentage.toFixed(2)}%`,
+      message: `Physical Memory Used: ${prettyPrintBytes(used)} - Total Physical Memory: ${prettyPrintBytes(total)} - Memory Used%: ${formatTwoDecimals(percentage)}%`,
     };
   };
 }
 
-/** The service's own JavaScript heap: used of the most V8 will grow it to. */
+/**
+ * The service's own JavaScript heap: used of the most V8 will grow it to. Payara's text, with its missing
+ * separator before `heap%:` and the percentage floored and printed as a Java double (`50.0`).
+ */
 export function heapChecker(thresholds: Thresholds, readHeap = getHeapStatistics): Checker {
   const initial = readHeap().total_heap_size;
   return () => {
     const heap = readHeap();
-    const percentage = (heap.used_heap_size / heap.heap_size_limit) * 100;
-    const mb = (bytes: number) => `${Math.round(bytes / MIB)} Mb`;
+    const percentage = Math.floor((heap.used_heap_size / heap.heap_size_limit) * 100);
+    const sizes = [initial, heap.used_heap_size, heap.total_heap_size, heap.heap_size_limit].map(prettyPrintBytes);
     return {
       status: statusOf(percentage, thresholds),
-      message: `heap: init: ${mb(initial)}, used: ${mb(heap.used_heap_size)}, committed: ${mb(heap.total_heap_size)}, max.: ${mb(heap.heap_size_limit)}, heap%: ${Math.round(percentage)}%`,
+      message: `heap: init: ${sizes[0]}, used: ${sizes[1]}, committed: ${sizes[2]}, max.: ${sizes[3]}heap%: ${percentage.toFixed(1)}%`,
     };
   };
 }

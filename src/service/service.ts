@@ -3,19 +3,20 @@
 // checker runs at its fixed rate and each result becomes a HipChat notification. Results go through a
 // spool on disk and then the same delivery path as send-hipchat-notification (client, shared rate
 // limiter, retries), so that nothing is lost on a stop, a crash or an outage.
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { notifierTargetOf } from '../config/notifier-target.js';
-import type { HipChatNotifierConfig, TargetConfig, TimeUnit } from '../config/schema.js';
+import { notificationServiceOf, type HipChatNotifierConfig, type TargetConfig, type TimeUnit } from '../config/schema.js';
 import { readConfig } from '../config/store.js';
-import { findService, thresholdsOf, type Thresholds } from '../healthcheck/catalog.js';
+import { findService, historySettingsOf, thresholdsOf, type HistorySettings, type Thresholds } from '../healthcheck/catalog.js';
 import { CHECKER_FACTORIES, LEVEL_OF_STATUS, type Checker, type Level } from '../healthcheck/checkers.js';
+import { cumulativeMessages, healthCheckSubject, originSuffix, resultEntryText } from '../healthcheck/payara-format.js';
 import { HipChatError, RateLimitError } from '../notifier/errors.js';
 import type { Color, RoomNotification } from '../notifier/message.js';
 import { NotificationSender } from '../notifier/send.js';
 import { MS_PER } from '../util/duration.js';
 import { abortableSleep, backoffDelay, MAX_TIMER_MS, type Backoff } from '../util/sleep.js';
 import { readReloadRequest, serviceFolder } from './control.js';
+import { historyFile, HistoryStore } from './history.js';
 import { Spool } from './spool.js';
 
 export type LogLevel = 'INFO' | 'WARNING' | 'SEVERE';
@@ -62,17 +63,19 @@ interface Plan {
   disabled: string[];
   checkers: ScheduledChecker[];
   noisy: boolean;
+  /** Where results are also kept for list-historic-healthchecks; undefined while the historical trace is off. */
+  history: HistorySettings | undefined;
 }
 
 function planOf(section: TargetConfig | undefined, log: ServiceOptions['log']): Plan {
   const hipchat = section?.hipchat;
   const healthcheck = section?.healthcheck;
   const disabled: string[] = [];
-  if (!section?.notification?.enabled) disabled.push('the notification service is disabled (notification-configure --enabled)');
+  if (!notificationServiceOf(section).enabled) disabled.push('the notification service is disabled (notification-configure --enabled)');
   if (!hipchat) disabled.push('the HipChat notifier is not configured (notification-hipchat-configure)');
   else if (!hipchat.enabled) disabled.push('the HipChat notifier is disabled (notification-hipchat-configure --enabled)');
   if (!healthcheck?.enabled) disabled.push('the health check service is disabled (healthcheck-configure --enabled)');
-  if (!healthcheck?.hipchatNotifier.enabled)
+  if (!healthcheck?.hipchatNotifier?.enabled)
     disabled.push("the health check's HipChat notifier is disabled (healthcheck-hipchat-notifier-configure --enabled)");
 
   const checkers: ScheduledChecker[] = [];
@@ -91,19 +94,30 @@ function planOf(section: TargetConfig | undefined, log: ServiceOptions['log']): 
       thresholds: thresholdsOf(findService(serviceName), checker)!,
     });
   }
-  return { hipchat, disabled, checkers, noisy: Boolean(hipchat?.noisy && healthcheck?.hipchatNotifier.noisy) };
+  return {
+    hipchat,
+    disabled,
+    checkers,
+    noisy: Boolean(hipchat?.noisy && healthcheck?.hipchatNotifier?.noisy),
+    history: historySettingsOf(healthcheck),
+  };
 }
 
-/** The text Payara posted: subject with the origin, then the checker's result. */
+/**
+ * The text Payara posted: the subject with the origin (Message.addIdentifyingInfo), then the checker's
+ * name and its result (BaseHealthCheck.sendNotification's "{0}:{1}"). Also the subject and message alone,
+ * as the history keeps them.
+ */
 export function healthNotification(
   target: string,
   checkerName: string,
   result: ReturnType<Checker>,
-): { notification: RoomNotification; level: Level } {
+): { notification: RoomNotification; level: Level; subject: string; message: string } {
   const level = LEVEL_OF_STATUS[result.status];
-  const subject = `Health Check notification with severity level: ${level}. (host:${hostname()}, server:${target})`;
-  const message = `${checkerName}:Health Check Result:[[status=${result.status}, message='${result.message}']]`;
-  return { level, notification: { message: `${subject}\n${message}`, messageFormat: 'text', color: COLOR_OF_LEVEL[level], notify: false } };
+  const subject = healthCheckSubject(level);
+  const message = `${checkerName}:${cumulativeMessages([resultEntryText(result.status, result.message)])}`;
+  const text = `${subject}${originSuffix(target)}\n${message}`;
+  return { level, subject, message, notification: { message: text, messageFormat: 'text', color: COLOR_OF_LEVEL[level], notify: false } };
 }
 
 function senderKey(hipchat: HipChatNotifierConfig): string {
@@ -114,7 +128,8 @@ function senderKey(hipchat: HipChatNotifierConfig): string {
 export class NotificationService {
   private readonly spool: Spool;
   private readonly stopping = new AbortController();
-  private plan: Plan = { hipchat: undefined, disabled: [], checkers: [], noisy: false };
+  private plan: Plan = { hipchat: undefined, disabled: [], checkers: [], noisy: false, history: undefined };
+  private readonly history: HistoryStore;
   private timers: NodeJS.Timeout[] = [];
   private reloadPoller: NodeJS.Timeout | undefined;
   private lastReloadRequest = '';
@@ -126,6 +141,7 @@ export class NotificationService {
 
   constructor(private readonly options: ServiceOptions) {
     this.spool = new Spool(join(serviceFolder(options.stateDir, options.target), 'spool'), options.spoolLimit);
+    this.history = new HistoryStore(historyFile(options.stateDir, options.target), (message) => options.log('WARNING', message));
   }
 
   /** Reads the configuration (a bad one is a ConfigError), starts the checks and the delivery. */
@@ -191,7 +207,9 @@ export class NotificationService {
   }
 
   private record(checkerName: string, result: ReturnType<Checker>): void {
-    const { notification, level } = healthNotification(this.options.target, checkerName, result);
+    const { notification, level, subject, message } = healthNotification(this.options.target, checkerName, result);
+    // The history keeps every result, sent or not (as Payara's did).
+    if (this.plan.history) this.history.add({ time: Date.now(), level, subject, message }, this.plan.history);
     if (level === 'FINE' && !this.plan.noisy) return;
     const dropped = this.spool.append(notification);
     this.options.log('INFO', `queued: ${notification.message.split('\n').at(-1)}`);

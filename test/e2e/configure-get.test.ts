@@ -160,14 +160,17 @@ describe('at a terminal', () => {
     const spec = {
       argv: [process.execPath, CLI, CONFIGURE, '--enabled'],
       env: sandbox.env,
+      // CLICommand.java L917-918: cons.printf("%s", strings.get("optionPrompt", lc(opt.getName())));
+      // LocalStrings.properties L198: optionPrompt=Enter the value for the {0} option> (its trailing space included)
       answers: [
-        ['Enter the value for the roomName option> ', 'prompted room'],
+        ['Enter the value for the roomname option> ', 'prompted room'],
         ['Enter the value for the token option> ', TOKEN],
       ],
     };
     const run = spawnSync('python3', [driver, JSON.stringify(spec)], { encoding: 'utf8', timeout: 30_000 });
     const { transcript, status } = JSON.parse(run.stdout);
     expect(status).toBe(0);
+    expect(transcript).toContain('Enter the value for the roomname option> ');
     expect(transcript).toContain('prompted room');
     expect(transcript).not.toContain(TOKEN);
     expect(transcript).toContain(`Command ${CONFIGURE} executed successfully.`);

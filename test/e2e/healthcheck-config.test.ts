@@ -31,11 +31,6 @@ function stored(): any {
   return JSON.parse(readFileSync(sandbox.configPath, 'utf8'));
 }
 
-function writeConfig(config: unknown): void {
-  mkdirSync(dirname(sandbox.configPath), { recursive: true });
-  writeFileSync(sandbox.configPath, JSON.stringify(config), { mode: 0o600 });
-}
-
 function configureHipChat(...extra: string[]): Promise<string> {
   return succeed('notification-hipchat-configure', '--enabled', '--roomName=ops', `--token=${TOKEN}`, ...extra);
 }
@@ -44,30 +39,22 @@ const DEFAULT_HEALTHCHECK = {
   enabled: false,
   historicalTraceEnabled: false,
   historicalTraceStoreSize: 20,
-  hipchatNotifier: { enabled: false, noisy: true },
   checkers: {},
 };
 
 describe('notification-configure and get-notification-configuration', () => {
-  it('says "No notifier defined" while nothing is configured, and writes no file', async () => {
-    const [text, json] = await Promise.all([succeed('get-notification-configuration'), run('get-notification-configuration', '--json')]);
-    expect(text).toBe('No notifier defined\n');
-    expect(json).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(json.stdout)).toEqual({ target: 'server', defined: false });
-    expect(existsSync(sandbox.configPath)).toBe(false);
-  });
-
+  // A fresh target (the service on by default): asadmin-fidelity.test.ts, point 7.
   it('stores the service flag and shows it beside the HipChat notifier (false until configured)', async () => {
-    expect(await succeed('notification-configure', '--enabled')).toBe('');
-    expect(stored().targets.server).toEqual({ notification: { enabled: true } });
-    expect(await succeed('get-notification-configuration')).toBe('Enabled  Notifier Enabled  \ntrue     false             \n');
+    expect(await succeed('notification-configure', '--enabled=false')).toBe('');
+    expect(stored().targets.server).toEqual({ notification: { enabled: false } });
+    expect(await succeed('get-notification-configuration')).toBe('Enabled  Notifier Enabled  \nfalse    false             \n');
 
     await configureHipChat();
-    await succeed('notification-configure', '--ENABLED=false');
-    expect(await succeed('get-notification-configuration')).toBe('Enabled  Notifier Enabled  \nfalse    true              \n');
+    await succeed('notification-configure', '--ENABLED=true');
+    expect(await succeed('get-notification-configuration')).toBe('Enabled  Notifier Enabled  \ntrue     true              \n');
     const json = await run('get-notification-configuration', '--json');
     expect(json).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(json.stdout)).toEqual({ target: 'server', defined: true, enabled: false, notifierEnabled: true });
+    expect(JSON.parse(json.stdout)).toEqual({ target: 'server', enabled: true, notifierEnabled: true, notifierConfigured: true });
   });
 
   it('leaves out the success line with --terse', async () => {
@@ -80,13 +67,24 @@ describe('healthcheck-configure', () => {
     await succeed('healthcheck-configure', '--enabled');
     expect(stored().targets.server.healthcheck).toEqual({ ...DEFAULT_HEALTHCHECK, enabled: true });
 
-    await succeed('healthcheck-configure', '--enabled', '--historicalTraceEnabled', '--historicalTraceStoreSize', '50');
+    await succeed(
+      'healthcheck-configure',
+      '--enabled',
+      '--historicalTraceEnabled',
+      '--historicalTraceStoreSize',
+      '50',
+      '--historicalTraceStoreTimeout=1d',
+    );
     await succeed('healthcheck-configure', '--enabled=false');
     expect(stored().targets.server.healthcheck).toEqual({
       ...DEFAULT_HEALTHCHECK,
       historicalTraceEnabled: true,
       historicalTraceStoreSize: 50,
+      historicalTraceStoreTimeout: '1d',
     });
+    // An empty timeout forgets it.
+    await succeed('healthcheck-configure', '--enabled=false', '--historicalTraceStoreTimeout=');
+    expect(stored().targets.server.healthcheck.historicalTraceStoreTimeout).toBeUndefined();
   });
 });
 
@@ -179,15 +177,7 @@ describe('healthcheck-hipchat-notifier-configure', () => {
 });
 
 describe('notification-hipchat-configure and the health check', () => {
-  it("the first configure switches the health check's HipChat notifier on, once", async () => {
-    await configureHipChat();
-    expect(stored().targets.server.healthcheck).toEqual({ ...DEFAULT_HEALTHCHECK, hipchatNotifier: { enabled: true, noisy: true } });
-
-    await succeed('healthcheck-hipchat-notifier-configure', '--enabled=false');
-    await succeed('notification-hipchat-configure', '--enabled', '--roomName=another', '--token=');
-    expect(stored().targets.server.healthcheck.hipchatNotifier.enabled).toBe(false);
-  });
-
+  // Every configure setting the health check's HipChat notifier: asadmin-fidelity.test.ts, point 2.
   it('keeps a health check section that already exists', async () => {
     await succeed('healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled');
     await succeed('healthcheck-configure', '--enabled');
@@ -202,46 +192,7 @@ describe('notification-hipchat-configure and the health check', () => {
 });
 
 describe('get-healthcheck-configuration', () => {
-  it('prints the defaults while nothing is configured', async () => {
-    expect(await succeed('get-healthcheck-configuration')).toBe(
-      'Health Check Service Configuration is enabled?: false\n' + 'Name     Notifier Enabled  \n' + 'HIPCHAT  false             \n',
-    );
-  });
-
-  it("prints Payara's status lines and tables, checkers in Payara's order, byte for byte", async () => {
-    await succeed('healthcheck-configure-service', '--serviceName', 'healthcheck-heap', '--enabled');
-    expect((await run('healthcheck-configure-service', '--serviceName', 'healthcheck-gc', '--enabled=false')).code).toBe(0);
-    await succeed('healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', '--time', '30', '--unit', 'SECONDS');
-    await succeed('healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-cpu', '--thresholdCritical', '90');
-    await succeed('healthcheck-configure', '--enabled');
-    await configureHipChat();
-
-    const checkerTable =
-      'Below are the list of configuration details of each checker listed by its name.\n' +
-      '\n' +
-      'Name  Enabled  Time  Unit     Critical Threshold  Warning Threshold  Good Threshold  \n' +
-      'CPUC  true     30    SECONDS  90                  50                 0               \n' +
-      'HEAP  true     5     MINUTES  80                  50                 0               \n' +
-      'GBGC  false    5     MINUTES                                                         \n';
-    expect(await succeed('get-healthcheck-configuration')).toBe(
-      'Health Check Service Configuration is enabled?: true\n' +
-        'Historical Tracing Enabled?: false\n' +
-        'Name     Notifier Enabled  \n' +
-        'HIPCHAT  true              \n' +
-        checkerTable,
-    );
-
-    await succeed('healthcheck-configure', '--enabled', '--historicalTraceEnabled', '--historicalTraceStoreSize=7');
-    expect(await succeed('get-healthcheck-configuration')).toBe(
-      'Health Check Service Configuration is enabled?: true\n' +
-        'Historical Tracing Enabled?: true\n' +
-        'Historical Tracing Store Size: 7\n' +
-        'Name     Notifier Enabled  \n' +
-        'HIPCHAT  true              \n' +
-        checkerTable,
-    );
-  });
-
+  // The text layout: asadmin-fidelity.test.ts, point 6.
   it('prints everything as one JSON object with --json', async () => {
     expect(
       (await run('healthcheck-configure-service', '--serviceName', 'healthcheck-cpool', '--enabled', '--target=c1', '--checkerName=POOL'))
@@ -257,13 +208,24 @@ describe('get-healthcheck-configuration', () => {
       '--time=2',
     );
     await succeed('healthcheck-hipchat-notifier-configure', '--enabled=false', '--noisy=false', '--target=c1');
-    const result = await run('get-healthcheck-configuration', '--json', '--target=c1');
+    const [result, fresh] = await Promise.all([
+      run('get-healthcheck-configuration', '--json', '--target=c1'),
+      run('get-healthcheck-configuration', '--json'),
+    ]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(fresh.stdout)).toEqual({
+      target: 'server',
+      ...DEFAULT_HEALTHCHECK,
+      historicalTraceStoreTimeout: null,
+      hipchatNotifier: null,
+      checkers: [],
+    });
     expect(JSON.parse(result.stdout)).toEqual({
       target: 'c1',
       enabled: false,
       historicalTraceEnabled: false,
       historicalTraceStoreSize: 20,
+      historicalTraceStoreTimeout: null,
       hipchatNotifier: { enabled: false, noisy: false },
       checkers: [
         {
@@ -281,7 +243,7 @@ describe('get-healthcheck-configuration', () => {
           enabled: true,
           time: 5,
           unit: 'MINUTES',
-          thresholds: null,
+          thresholds: { critical: 80, warning: 50, good: 0 },
           provided: false,
         },
       ],
@@ -312,6 +274,7 @@ describe('--dynamic', () => {
     ['healthcheck-configure', '--enabled'],
     ['healthcheck-configure-service', '--serviceName=healthcheck-cpu', '--enabled'],
     ['healthcheck-configure-service-threshold', '--serviceName=healthcheck-cpu', '--thresholdGood=5'],
+    ['healthcheck-service-configure-checker-with-thresholds', '--serviceName=healthcheck-cpu', '--enabled'],
     ['healthcheck-hipchat-notifier-configure', '--enabled'],
     ['notification-hipchat-configure', '--enabled', '--roomName=ops', `--token=${TOKEN}`],
   ];
@@ -361,16 +324,43 @@ describe('bad input', () => {
   };
   const UNITS = 'DAYS,HOURS,MICROSECONDS,MILLISECONDS,MINUTES,NANOSECONDS,SECONDS';
   const CPU = ['--serviceName', 'healthcheck-cpu'];
+  // Payara's own texts for these points are asserted (with their source lines) in asadmin-fidelity.test.ts.
   const cases: { args: string[]; code: number; message: string; config?: string }[] = [
     {
       args: ['healthcheck-configure-service', '--serviceName', 'healthcheck-foo', '--enabled', '--dynamic=true'],
       code: 2,
-      message: 'Service with name healthcheck-foo could not be found.',
+      message:
+        "Invalid parameter: serviceName.  Its value is healthcheck-foo but it isn't one of these acceptable values: healthcheck-cpu,healthcheck-gc,healthcheck-cpool,healthcheck-heap,healthcheck-threads,healthcheck-machinemem,healthcheck-stuck",
     },
     {
-      args: ['healthcheck-configure-service-threshold', '--serviceName=healthcheck-foo'],
+      args: ['healthcheck-service-configure-checker-with-thresholds', '--serviceName', 'healthcheck-foo', '--enabled'],
       code: 2,
-      message: 'Service with name healthcheck-foo could not be found.',
+      // HealthCheckServiceConfigureCheckerWithThresholdsCommand.java L124-125: its list, with a space before healthcheck-stuck
+      message:
+        "Invalid parameter: serviceName.  Its value is healthcheck-foo but it isn't one of these acceptable values: healthcheck-cpu,healthcheck-gc,healthcheck-cpool,healthcheck-heap,healthcheck-threads,healthcheck-machinemem, healthcheck-stuck",
+    },
+    {
+      args: [
+        'healthcheck-service-configure-checker-with-thresholds',
+        '--serviceName',
+        'healthcheck-stuck',
+        '--enabled',
+        '--thresholdGood=5',
+      ],
+      code: 2,
+      message:
+        "Invalid parameter: serviceName.  Its value is healthcheck-stuck but it isn't one of these acceptable values: healthcheck-cpu,healthcheck-gc,healthcheck-cpool,healthcheck-heap,healthcheck-threads,healthcheck-machinemem",
+    },
+    {
+      args: [
+        'healthcheck-service-configure-checker-with-thresholds',
+        '--serviceName',
+        'healthcheck-threads',
+        '--enabled',
+        '--thresholdGood=5',
+      ],
+      code: 2,
+      message: 'Service with name healthcheck-threads could not be found.',
     },
     {
       args: ['healthcheck-configure-service', ...CPU, '--enabled', '--unit', 'FORTNIGHTS'],
@@ -378,30 +368,20 @@ describe('bad input', () => {
       message: `Invalid parameter: unit.  Its value is FORTNIGHTS but it isn't one of these acceptable values: ${UNITS}`,
     },
     {
-      args: ['healthcheck-configure-service', ...CPU, '--enabled', '--time', '0'],
-      code: 2,
-      message: 'Invalid parameter: time.  Its value is 0 but it must be a whole number, 1 or more',
-    },
-    {
       args: ['healthcheck-configure-service', ...CPU, '--enabled', '--time=1.5'],
       code: 2,
       message: 'Invalid parameter: time.  Its value is 1.5 but it must be a whole number, 1 or more',
     },
     {
-      args: ['healthcheck-configure-service', ...CPU, '--enabled', '--checkerName='],
+      args: ['healthcheck-configure-service', ...CPU, '--enabled', '--checkerName= '],
       code: 2,
       message: 'Invalid parameter: checkerName.  It must not be empty or contain control characters.',
     },
     {
-      args: ['healthcheck-configure-service-threshold', ...CPU, '--thresholdCritical', '101'],
-      code: 2,
-      message:
-        'Invalid parameter: thresholdCritical.  Its value is 101 but a threshold is a percentage so must be a whole number from 0 to 100',
-    },
-    {
       args: ['healthcheck-configure-service-threshold', ...CPU, '--thresholdGood', '-1'],
       code: 2,
-      message: 'Invalid parameter: thresholdGood.  Its value is -1 but a threshold is a percentage so must be a whole number from 0 to 100',
+      message:
+        'Parameters for command healthcheck-configure-service-threshold violate the following constraints: violation reason [ Threshold is a percentage so must be greater than zero ] on parameter [ thresholdGood ]',
     },
     {
       args: ['healthcheck-configure-service-threshold', ...CPU, '--thresholdWarning', '90', '--dynamic=true'],
@@ -409,21 +389,40 @@ describe('bad input', () => {
       message: 'Invalid thresholds: critical 80, warning 90, good 0; they must satisfy critical >= warning >= good',
     },
     {
-      args: ['healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-gc', '--thresholdCritical', '90'],
-      code: 2,
-      message:
-        'healthcheck-gc has no thresholds: only the percentage checkers healthcheck-cpu, healthcheck-machinemem and healthcheck-heap do',
-    },
-    {
-      args: ['healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-heap', '--dynamic=true'],
+      args: ['healthcheck-configure-service-threshold', '--serviceName', 'healthcheck-gc', '--thresholdCritical', '90', '--dynamic=true'],
       code: 1,
+      // HealthCheckServiceThresholdConfigurer.java L145: "Health Check Service Checker Configuration with name {0} could not be found."
       message:
-        'Health Check Service Checker Configuration with name healthcheck-heap could not be found. Configure it first: notifier healthcheck-configure-service --serviceName healthcheck-heap --enabled',
+        'Health Check Service Checker Configuration with name healthcheck-gc could not be found. Configure it first: notifier healthcheck-configure-service --serviceName healthcheck-gc --enabled',
     },
     {
       args: ['healthcheck-configure', '--enabled', '--historicalTraceStoreSize', '0'],
       code: 2,
-      message: 'Invalid parameter: historicalTraceStoreSize.  Its value is 0 but it must be a whole number, 1 or more',
+      // HealthCheckConfigurer.java L122: @Min(value = 1, message = "Store size must be greater than 0")
+      message:
+        'Parameters for command healthcheck-configure violate the following constraints: violation reason [ Store size must be greater than 0 ] on parameter [ historicalTraceStoreSize ]',
+    },
+    {
+      args: ['healthcheck-configure', '--enabled', '--historicalTraceStoreSize', '1.5'],
+      code: 2,
+      // MapInjectionResolver.java L476-478: "Invalid parameter: {0}.  This integer option must be set to a valid integer.\nIts value was set to {1}"
+      message: 'Invalid parameter: historicalTraceStoreSize.  This integer option must be set to a valid integer. Its value was set to 1.5',
+    },
+    {
+      args: ['healthcheck-configure', '--enabled', '--historicalTraceStoreSize', '10001'],
+      code: 2,
+      message: 'Invalid parameter: historicalTraceStoreSize.  Its value is 10001 but notifier keeps at most 10000 results',
+    },
+    {
+      args: ['healthcheck-configure', '--enabled', '--historicalTraceStoreTimeout', 'soon'],
+      code: 2,
+      message:
+        'Invalid parameter: historicalTraceStoreTimeout.  Its value is soon but it must be a number of seconds, or a number followed by s, m, h or d',
+    },
+    {
+      args: ['list-historic-healthchecks', '--first=-1'],
+      code: 2,
+      message: 'Invalid parameter: first.  Its value is -1 but it must be 0 or more',
     },
     {
       args: ['healthcheck-configure-service', '--enabled'],
@@ -434,6 +433,7 @@ describe('bad input', () => {
     { args: ['healthcheck-list-services', '--target=c1'], code: 2, message: 'Invalid option: --target' },
     { args: ['get-healthcheck-configuration', '--target', 'nowhere'], code: 1, message: 'No such config named: nowhere' },
     { args: ['get-notification-configuration', '--target', 'nowhere'], code: 1, message: 'No such config named: nowhere' },
+    { args: ['list-historic-healthchecks', '--target', 'nowhere'], code: 1, message: 'No such config named: nowhere' },
     {
       args: ['healthcheck-hipchat-notifier-configure', '--enabled', '--dynamic=true'],
       code: 1,
@@ -443,25 +443,28 @@ describe('bad input', () => {
     { args: ['get-healthcheck-configuration'], code: 1, message: 'is not valid JSON', config: '{"version": 1, "targets": {' },
   ];
 
-  it.each(cases.map((testCase) => ({ ...testCase, name: testCase.args.join(' ') })))(
+  // Each case in a sandbox of its own, so that they can run at once.
+  it.concurrent.each(cases.map((testCase) => ({ ...testCase, name: testCase.args.join(' ') })))(
     '$name: exit $code, one clear line, nothing changed',
     async ({ args, code, message, config }) => {
-      if (config === undefined) writeConfig(CONFIG);
-      else {
-        mkdirSync(dirname(sandbox.configPath), { recursive: true });
-        writeFileSync(sandbox.configPath, config);
+      const box = createSandbox();
+      try {
+        mkdirSync(dirname(box.configPath), { recursive: true });
+        writeFileSync(box.configPath, config ?? JSON.stringify(CONFIG), { mode: 0o600 });
+        const before = readFileSync(box.configPath, 'utf8');
+        const result = await box.run(args);
+        expect(result.code).toBe(code);
+        expect(result.stdout).toBe('');
+        expect(hasStackTrace(result.stderr)).toBe(false);
+        const lines = result.stderr.trimEnd().split('\n');
+        expect(lines.pop()).toBe(`Command ${args[0]} failed.`);
+        expect(lines.join('\n')).toContain(message);
+        expect(lines).toHaveLength(message.split('\n').length);
+        expect(readFileSync(box.configPath, 'utf8')).toBe(before);
+        expect(existsSync(reloadRequestFile(box.stateDir, 'server'))).toBe(false);
+      } finally {
+        box.remove();
       }
-      const before = readFileSync(sandbox.configPath, 'utf8');
-      const result = await run(...args);
-      expect(result.code).toBe(code);
-      expect(result.stdout).toBe('');
-      expect(hasStackTrace(result.stderr)).toBe(false);
-      const lines = result.stderr.trimEnd().split('\n');
-      expect(lines.pop()).toBe(`Command ${args[0]} failed.`);
-      expect(lines.join('\n')).toContain(message);
-      expect(lines).toHaveLength(message.split('\n').length);
-      expect(readFileSync(sandbox.configPath, 'utf8')).toBe(before);
-      expect(existsSync(reloadRequestFile(sandbox.stateDir, 'server'))).toBe(false);
     },
   );
 });
@@ -476,6 +479,9 @@ describe('help', () => {
     'healthcheck-hipchat-notifier-configure',
     'get-healthcheck-configuration',
     'healthcheck-list-services',
+    'healthcheck-service-configure-checker-with-thresholds',
+    'list-historic-healthchecks',
+    'notifier-list-services',
   ];
 
   it('every command has examples, and the program lists them all', async () => {

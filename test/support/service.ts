@@ -2,6 +2,7 @@
 // service process whose log a test can wait on, and waiting for deliveries.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { capturedOutputs, CLI, type Sandbox } from './cli.js';
@@ -22,10 +23,26 @@ export async function configureAll(
 ): Promise<void> {
   const tokenFile = join(sandbox.dir, 'token');
   writeFileSync(tokenFile, TEST_TOKEN);
-  await cli(sandbox, 'notification-hipchat-configure', '--enabled', '--roomName', 'ops', '--tokenFile', tokenFile, '--apiUrl', server.url, ...hipchat);
+  await cli(
+    sandbox,
+    'notification-hipchat-configure',
+    '--enabled',
+    '--roomName',
+    'ops',
+    '--tokenFile',
+    tokenFile,
+    '--apiUrl',
+    server.url,
+    ...hipchat,
+  );
   await cli(sandbox, 'notification-configure', '--enabled');
   await cli(sandbox, 'healthcheck-configure', '--enabled');
   await cli(sandbox, 'healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', ...checker);
+}
+
+/** A stored HipChat notifier section for the test server (a fast local rate), as a test writes it into the config file. */
+export function hipchatSection(server: HipChatTestServer, enabled = true) {
+  return { enabled, roomName: 'ops', token: TEST_TOKEN, dynamic: false, noisy: true, apiUrl: server.url, rateLimit: '1000/1s' };
 }
 
 export interface RunningService {
@@ -38,7 +55,10 @@ export interface RunningService {
 }
 
 export function startService(sandbox: Sandbox, services: ChildProcess[], ...args: string[]): RunningService {
-  const child = spawn(process.execPath, [CLI, 'start-notification-service', ...args], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start-notification-service', ...args], {
+    env: sandbox.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   services.push(child);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -86,6 +106,15 @@ export function spooled(sandbox: Sandbox, target = 'server'): number {
   }
 }
 
-export const HEALTH_MESSAGE =
-  /^Health Check notification with severity level: (SEVERE|WARNING|INFO|FINE)\. \(host:[^,]+, server:server\)\nCPUC:Health Check Result:\[\[status=(CRITICAL|WARNING|GOOD|FINE), message='CPU%: \d+\.\d\d, Time CPU used: \d+ seconds \d+ milliseconds'\]\]$/;
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A CPU result as the service posts it: the subject with the origin (Payara's Message.addIdentifyingInfo),
+ * then the result as HealthCheckResultEntry.toString writes it, with DecimalFormat("#.00") and
+ * prettyPrintDuration's units. Groups: 1 the level, 2 the status.
+ */
+export const HEALTH_MESSAGE = new RegExp(
+  `^Health Check notification with severity level: (SEVERE|WARNING|INFO|FINE)\\. \\(host:${escaped(hostname())}, server:server, domain:notifier,instance:server\\)\\n` +
+    `CPUC:Health Check Result:\\[\\[status=(CRITICAL|WARNING|GOOD|FINE), message='CPU%: (?:[1-9]\\d*)?\\.\\d\\d, Time CPU used: (?:[1-9]\\d* minutes )?(?:[1-9]\\d* seconds )?(?:[1-9]\\d* milliseconds)?'']'\\]$`,
+);
 export const COLOR_OF_LEVEL: Record<string, string> = { SEVERE: 'red', WARNING: 'yellow', INFO: 'green', FINE: 'gray' };

@@ -17,6 +17,8 @@ export interface OptionSpec {
   short?: string;
   /** A required option is also satisfied by one of these options or environment variables. */
   alternatives?: { options?: string[]; env?: string[] };
+  /** Keep the value exactly as given (message text); every other value is trimmed, as asadmin trims it. */
+  verbatim?: boolean;
 }
 
 export interface Example {
@@ -48,6 +50,14 @@ const HELP_FLAGS = new Set(['--help', '-h', '-?']);
 
 type OptionTable = Map<string, OptionSpec>;
 
+/**
+ * asadmin's Parser.setOption trims every option value with Java's String.trim(): the characters up to
+ * U+0020 (space, tab, CR, LF and the other control characters) at both ends.
+ */
+function javaTrim(value: string): string {
+  return value.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+}
+
 function optionTable(options: readonly OptionSpec[]): OptionTable {
   // Keyed by lower-case name: asadmin matches option names case-insensitively.
   return new Map(options.map((option) => [option.name.toLowerCase(), option]));
@@ -75,15 +85,17 @@ function readOption(
   const option = table.get(typedName.toLowerCase());
 
   if (option?.type === 'boolean') {
-    if (inlineValue !== undefined) return { option, value: parseBoolean(option.name, inlineValue), next: index + 1 };
+    if (inlineValue !== undefined) return { option, value: parseBoolean(option.name, javaTrim(inlineValue)), next: index + 1 };
+    // asadmin looks at the next argument untrimmed: `--enabled " true"` leaves " true" as an operand.
     if (following !== undefined && BOOLEAN_WORD.test(following))
       return { option, value: following.toLowerCase() === 'true', next: index + 2 };
     return { option, value: true, next: index + 1 };
   }
   if (option) {
-    if (inlineValue !== undefined) return { option, value: inlineValue, next: index + 1 };
+    const given = (value: string) => (option.verbatim ? value : javaTrim(value));
+    if (inlineValue !== undefined) return { option, value: given(inlineValue), next: index + 1 };
     if (following === undefined) throw new UsageError(`Missing value for option: ${option.name}`);
-    return { option, value: following, next: index + 2 };
+    return { option, value: given(following), next: index + 2 };
   }
 
   // Exact names win over the --no- prefix, so an option called e.g. 'noisy' stays reachable.

@@ -27,3 +27,40 @@ export function wholeNumberOption(
   if (!(value >= min && value <= max)) throw invalidParameter(name, text, reason);
   return value;
 }
+
+/** One failed bean constraint of a Payara command parameter (@Min / @Max, with the message it declares). */
+export interface Violation {
+  reason: string;
+  parameter: string;
+}
+
+/**
+ * Payara's CommandRunnerImpl.checkAgainstBeanConstraints text for the command's failed constraints:
+ * `Parameters for command <command> violate the following constraints: violation reason [ <reason> ] on
+ * parameter [ <parameter> ]`, several joined by ', '.
+ */
+export function constraintError(command: string, violations: readonly Violation[]): UsageError {
+  const reasons = violations.map(({ reason, parameter }) => `violation reason [ ${reason} ] on parameter [ ${parameter} ]`);
+  return new UsageError(`Parameters for command ${command} violate the following constraints: ${reasons.join(', ')}`);
+}
+
+/** A number as Java's BigDecimal reads it (what Payara's @Min / @Max check on a String): '5', '-1', '50.5', '1e2'. */
+export function decimalValue(text: string): number | undefined {
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
+}
+
+const JAVA_INT = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+
+/**
+ * An Integer parameter, converted as Payara's MapInjectionResolver converts it, with its text for a value
+ * that is not one (on one line: Payara's has a line break before "Its value").
+ */
+export function integerOption(args: ParsedArgs, name: string): number | undefined {
+  const text = stringOption(args, name);
+  if (text === undefined) return undefined;
+  const value = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= JAVA_INT.min && value <= JAVA_INT.max)) {
+    throw new UsageError(`Invalid parameter: ${name}.  This integer option must be set to a valid integer. Its value was set to ${text}`);
+  }
+  return value;
+}

@@ -1,7 +1,19 @@
-// The --serviceName option of the health-check commands, checked against Payara's catalog.
+// The --serviceName option of the health-check commands, checked against the acceptable values each of
+// Payara's commands declares (its @Param acceptableValues, printed raw in the error, spaces included).
 import { stringOption, type OptionSpec, type ParsedArgs } from '../../cli/asadmin/options.js';
 import { UsageError } from '../../cli/errors.js';
 import { findService, HEALTH_CHECK_SERVICES, type HealthCheckService } from '../../healthcheck/catalog.js';
+import { invalidParameter } from './option-values.js';
+
+/** healthcheck-configure-service (HealthCheckServiceConfigurer.java). */
+export const CONFIGURE_SERVICE_NAMES =
+  'healthcheck-cpu,healthcheck-gc,healthcheck-cpool,healthcheck-heap,healthcheck-threads,healthcheck-machinemem,healthcheck-stuck';
+/** healthcheck-configure-service-threshold (HealthCheckServiceThresholdConfigurer.java): no healthcheck-stuck. */
+export const THRESHOLD_SERVICE_NAMES =
+  'healthcheck-cpu,healthcheck-gc,healthcheck-cpool,healthcheck-heap,healthcheck-threads,healthcheck-machinemem';
+/** healthcheck-service-configure-checker-with-thresholds (…ConfigureCheckerWithThresholdsCommand.java), its space included. */
+export const CHECKER_WITH_THRESHOLDS_SERVICE_NAMES =
+  'healthcheck-cpu,healthcheck-gc,healthcheck-cpool,healthcheck-heap,healthcheck-threads,healthcheck-machinemem, healthcheck-stuck';
 
 export const serviceNameOption: OptionSpec = {
   name: 'serviceName',
@@ -11,12 +23,24 @@ export const serviceNameOption: OptionSpec = {
   description: 'the health check service, e.g. healthcheck-cpu (see healthcheck-list-services)',
 };
 
-/** The --serviceName given (any case), with Payara's error for one it does not know. */
-export function givenService(args: ParsedArgs): HealthCheckService {
+/**
+ * The --serviceName given, when it is one of the command's acceptable values (in any case: notifier does
+ * not make a case-sensitive match an error), with Payara's error text otherwise.
+ */
+export function givenService(args: ParsedArgs, acceptable: string): HealthCheckService {
   const name = stringOption(args, 'serviceName')!;
-  const service = findService(name);
-  if (!service) throw new UsageError(`Service with name ${name} could not be found.`);
+  const accepted = acceptable.split(',').map((entry) => entry.trim());
+  const service = accepted.includes(name.toLowerCase()) ? findService(name) : undefined;
+  if (!service) throw invalidParameter('serviceName', name, `it isn't one of these acceptable values: ${acceptable}`);
   return service;
+}
+
+/**
+ * A service the threshold commands accept that has no thresholds (healthcheck-threads): Payara finds no
+ * threshold checker of that name.
+ */
+export function noThresholdsError(service: HealthCheckService): UsageError {
+  return new UsageError(`Service with name ${service.name} could not be found.`);
 }
 
 /** The names of the services that pass the test, for messages: 'a, b and c'. */

@@ -1,5 +1,6 @@
 // send-hipchat-notification and test-hipchat-notifier-configuration end to end: proxies, TLS trust, and the test notification.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { startProxy } from '../../support/proxy.js';
 import { SEND, TEST, useSendSuite } from '../../support/send-suite.js';
@@ -52,15 +53,24 @@ describe('test-hipchat-notifier-configuration', () => {
   it('sends the test notification even when the notifier is disabled', async () => {
     await suite.setUp({}, { enabled: 'false' });
     const result = await suite.sandbox.run([TEST]);
-    expect(result).toMatchObject({ code: 0, stdout: `Command ${TEST} executed successfully.\n` });
-    expect(suite.server.delivered()[0]!.body).toMatchObject({ message: 'Payara Notifier Test\nHipchat notifier test' });
+    // HipchatNotificationRunnable.java L82: logger.log(Level.FINE, "Message successfully sent"); (TestHipchatNotifier reports it)
+    expect(result).toMatchObject({ code: 0, stdout: `Message successfully sent\nCommand ${TEST} executed successfully.\n` });
+    // TestNotifier.java L61 SUBJECT = "Payara Notifier Test"; TestHipchatNotifier.java L81 MESSAGE = "Hipchat notifier test";
+    // Message.java L54: subject + ". (" + "host:" + … + ", server:" + … + ", domain:" + … + ",instance:" + … + ")"
+    expect(suite.server.delivered()[0]!.body).toMatchObject({
+      message: `Payara Notifier Test. (host:${hostname()}, server:server, domain:notifier,instance:server)\nHipchat notifier test`,
+    });
   });
 
   it("uses --roomName instead of the stored room, and fails with HipChat's reason", async () => {
     await suite.setUp({ rooms: ['ops'] });
     const result = await suite.sandbox.run([TEST, '--roomName=missing']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`HipChat refused the notification: 404 Room missing not found\nCommand ${TEST} failed.\n`);
+    // HipchatNotificationRunnable.java L79-80: "Error occurred while connecting Hipchat. Check your room name and token. HTTP response code: "
+    //   + connection.getResponseCode()   (notifier adds HipChat's own reason)
+    expect(result.stderr).toBe(
+      `Error occurred while connecting Hipchat. Check your room name and token. HTTP response code: 404 (Room missing not found)\nCommand ${TEST} failed.\n`,
+    );
   });
 
   it('exits 75 when HipChat stays unavailable', async () => {

@@ -1,13 +1,15 @@
 // The notification service in-process, with fake timers: when checkers run, and which links of the chain
 // stop results from being sent. Real config file, real spool, real HipChat-compatible server; only the
 // service's timers are fake, so ten periods pass in no time and "nothing was sent" is exact.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotificationService, type LogLevel } from '../../../src/service/service.js';
 import { requestReload } from '../../../src/service/control.js';
-import { startHipChatServer, TEST_TOKEN, type HipChatTestServer } from '../../support/hipchat-server.js';
+import { historyFile, readHistory } from '../../../src/service/history.js';
+import { startHipChatServer, type HipChatTestServer } from '../../support/hipchat-server.js';
+import { hipchatSection } from '../../support/service.js';
 
 const PERIOD_MS = 1000;
 
@@ -32,7 +34,8 @@ afterEach(async () => {
 });
 
 interface Chain {
-  notification: boolean;
+  /** 'unset': no notification section at all (a target that never ran notification-configure). */
+  notification: boolean | 'unset';
   hipchat: boolean;
   healthcheck: boolean;
   healthcheckHipchat: boolean;
@@ -40,9 +43,19 @@ interface Chain {
   noisy: boolean;
   /** The machine-memory checker with every threshold at 100%: all its results are FINE. */
   fineOnly: boolean;
+  /** healthcheck-configure --historicalTraceEnabled --historicalTraceStoreSize N */
+  historySize?: number;
 }
 
-const ALL_ON: Chain = { notification: true, hipchat: true, healthcheck: true, healthcheckHipchat: true, checker: true, noisy: true, fineOnly: false };
+const ALL_ON: Chain = {
+  notification: true,
+  hipchat: true,
+  healthcheck: true,
+  healthcheckHipchat: true,
+  checker: true,
+  noisy: true,
+  fineOnly: false,
+};
 
 function writeConfig(chain: Chain, periodMs = PERIOD_MS): string {
   const path = join(dir, 'config.json');
@@ -51,12 +64,12 @@ function writeConfig(chain: Chain, periodMs = PERIOD_MS): string {
     ? { 'healthcheck-machinemem': { ...checker, checkerName: 'MEMM', thresholds: { critical: 100, warning: 100, good: 100 } } }
     : { 'healthcheck-cpu': { ...checker, checkerName: 'CPUC' } };
   const target = {
-    hipchat: { enabled: chain.hipchat, roomName: 'ops', token: TEST_TOKEN, dynamic: false, noisy: true, apiUrl: server.url, rateLimit: '1000/1s' },
-    notification: { enabled: chain.notification },
+    hipchat: hipchatSection(server, chain.hipchat),
+    ...(chain.notification === 'unset' ? {} : { notification: { enabled: chain.notification } }),
     healthcheck: {
       enabled: chain.healthcheck,
-      historicalTraceEnabled: false,
-      historicalTraceStoreSize: 20,
+      historicalTraceEnabled: chain.historySize !== undefined,
+      historicalTraceStoreSize: chain.historySize ?? 20,
       hipchatNotifier: { enabled: chain.healthcheckHipchat, noisy: chain.noisy },
       checkers,
     },
@@ -144,7 +157,9 @@ describe('noisy', () => {
     for (const request of server.delivered()) {
       expect(request.body).toMatchObject({
         color: 'gray',
-        message: expect.stringMatching(/^Health Check notification with severity level: FINE\..*\nMEMM:Health Check Result:\[\[status=FINE, /),
+        message: expect.stringMatching(
+          /^Health Check notification with severity level: FINE\..*\nMEMM:Health Check Result:\[\[status=FINE, /,
+        ),
       });
     }
   });
@@ -168,8 +183,65 @@ describe('configuration changes', () => {
     expect(queued()).toHaveLength(11);
     requestReload(join(dir, 'state'), 'server');
     await vi.advanceTimersByTimeAsync(250);
-    expect(log).toContain('INFO configuration applied; no health checker is enabled (healthcheck-configure-service --enabled): nothing new to send');
+    expect(log).toContain(
+      'INFO configuration applied; no health checker is enabled (healthcheck-configure-service --enabled): nothing new to send',
+    );
     await vi.advanceTimersByTimeAsync(10 * PERIOD_MS);
     expect(queued()).toHaveLength(11);
+  });
+});
+
+describe('the notification service flag', () => {
+  it("is on when never configured, as in Payara's domain template: results are sent", async () => {
+    await start({ ...ALL_ON, notification: 'unset' });
+    await deliveries(1);
+    expect(log).toContain(`INFO configuration applied; running healthcheck-cpu every ${PERIOD_MS} ms`);
+  });
+});
+
+describe('the health-check history', () => {
+  const history = () => readHistory(historyFile(join(dir, 'state'), 'server'), { size: 100, timeoutSeconds: undefined }, 100);
+  const RESULT =
+    /^CPUC:Health Check Result:\[\[status=(GOOD|WARNING|CRITICAL), message='CPU%: (?:[1-9]\d*)?\.\d\d, Time CPU used: [^']*''\]'\]$/;
+
+  it('records every result, keeps the newest within the store size, and a restarted service goes on with it', async () => {
+    await start({ ...ALL_ON, historySize: 3 });
+    await vi.advanceTimersByTimeAsync(4 * PERIOD_MS);
+    await service!.stop();
+    service = undefined;
+    expect(queued()).toHaveLength(5);
+    const before = history();
+    expect(before).toHaveLength(3);
+    for (const entry of before) {
+      expect(entry.subject).toBe(`Health Check notification with severity level: ${entry.level}`);
+      expect(entry.message).toMatch(RESULT);
+    }
+    const path = historyFile(join(dir, 'state'), 'server');
+    expect([statSync(path).mode & 0o777, statSync(join(path, '..')).mode & 0o777]).toEqual([0o600, 0o700]);
+
+    const restartedAt = Date.now();
+    await start({ ...ALL_ON, historySize: 3 });
+    await vi.advanceTimersByTimeAsync(PERIOD_MS);
+    const after = history();
+    // Newest first: the two results of the restarted service, then the newest of the first run.
+    expect(after).toHaveLength(3);
+    expect(after.slice(0, 2).every((entry) => entry.time >= restartedAt)).toBe(true);
+    expect(after[2]).toEqual(before[0]);
+  });
+
+  it('keeps FINE results that noisy=false does not send', async () => {
+    await start({ ...ALL_ON, fineOnly: true, noisy: false, historySize: 5 });
+    await vi.advanceTimersByTimeAsync(PERIOD_MS);
+    await service!.stop();
+    service = undefined;
+    expect(history().map((entry) => entry.level)).toEqual(['FINE', 'FINE']);
+    expect(server.requests).toEqual([]);
+  });
+
+  it('keeps nothing while the historical trace is off', async () => {
+    await start(ALL_ON);
+    await vi.advanceTimersByTimeAsync(PERIOD_MS);
+    await deliveries(2);
+    expect(history()).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ const spec: CommandSpec = {
     { name: 'token', type: 'string', required: true, description: '', alternatives: { options: ['tokenFile'], env: ['HIPCHAT_TOKEN'] } },
     { name: 'tokenFile', type: 'string', description: '' },
     { name: 'noisy', type: 'boolean', description: '' },
+    { name: 'message', type: 'string', description: '', verbatim: true },
   ],
   examples: [],
 };
@@ -117,6 +118,26 @@ describe('asadmin option parsing (asadmin.md §1)', () => {
     expect(() => parseArgs(spec, ['--enabled', 'maybe'])).toThrow(
       'Command notification-hipchat-configure takes no operands, but 1 was given',
     );
+  });
+});
+
+describe('trimming (Parser.java L324-325: if (value != null) value = value.trim();)', () => {
+  it("trims option values at both ends as Java's trim() does, inline or following, booleans too", () => {
+    expect(parse('--roomName=  ops team \t', '--token', '\r\n tok\u0000', '--enabled= FALSE ').options).toEqual({
+      roomName: 'ops team',
+      token: 'tok',
+      enabled: false,
+    });
+    // U+00A0 is not a character Java's trim() removes.
+    expect(parse('--roomName=\u00a0ops ').options).toEqual({ roomName: '\u00a0ops' });
+    expect(parse('--roomName=   ').options).toEqual({ roomName: '' });
+  });
+
+  it('keeps operands, verbatim options and the untrimmed look-ahead of a boolean as given', () => {
+    expect(parse('--message', '  indented\n', ' operand ').options).toEqual({ message: '  indented\n' });
+    expect(parse(' operand ').operands).toEqual([' operand ']);
+    // asadmin tests the argument after a boolean untrimmed: " true" is an operand, not its value.
+    expect(parse('--noisy', ' true')).toEqual({ options: { noisy: true }, operands: [' true'] });
   });
 });
 
