@@ -29,7 +29,7 @@ export const spec: CommandSpec = {
   ].join('\n'),
   options: [
     targetOption,
-    { name: 'message', type: 'string', valueName: 'TEXT', description: 'the message (else the operands, else stdin)' },
+    { name: 'message', type: 'string', valueName: 'TEXT', verbatim: true, description: 'the message (else the operands, else stdin)' },
     { name: 'color', type: 'string', valueName: 'COLOR', defaultValue: 'yellow', description: `background colour: ${COLORS.join(', ')}` },
     {
       name: 'messageFormat',

@@ -28,7 +28,8 @@ describe('the request', () => {
 
   it('sends text exactly as given, from --message, operands and stdin', async () => {
     await suite.setUp();
-    const tricky = 'line 1\nline "2"\t\\tab\\ \'quoted\' 🎉 émoji\r\n$HOME `x`';
+    // Leading and trailing white space too: asadmin trims option values, but a message is sent verbatim.
+    const tricky = '  line 1\nline "2"\t\\tab\\ \'quoted\' 🎉 émoji\r\n$HOME `x`\t ';
     expect((await suite.send(['--message', tricky])).code).toBe(0);
     expect((await suite.send(['two', 'words'])).code).toBe(0);
     expect((await suite.send([], `${tricky}\n`)).code).toBe(0);
