@@ -14,6 +14,7 @@ import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { axiosTrim } from './axios-trim.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -106,7 +107,7 @@ const results = await Promise.all(
       // cli-table3 requires its colour package only to colour cells, in a try/catch that falls back to
       // plain text; notifier's tables have no colour, so it is never loaded: don't compile it into a bundle.
       external: ['@colors/colors/safe'],
-      plugins: [otherPiecesExternal(entry)],
+      plugins: [otherPiecesExternal(entry), axiosTrim()],
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'warning',
@@ -124,9 +125,18 @@ for (const { entry, output, inputs } of results) {
     );
 }
 
-// V8's code cache of what typical commands compile, loaded by bin/code-cache.js (the warm-up's own
-// output is of no interest).
-execFileSync(process.execPath, [join(root, 'scripts/warm-code-cache.cjs'), staging], { stdio: ['ignore', 'ignore', 'inherit'] });
+// The trim holds: loading the sender loads none of what it takes out.
+const loaded = execFileSync(
+  process.execPath,
+  ['-e', `require(${JSON.stringify(join(staging, 'send.cjs'))}); process.stdout.write(process.moduleLoadList.join('\\n'))`],
+  { encoding: 'utf8' },
+);
+for (const module of ['NativeModule internal/deps/undici/undici', 'NativeModule http2', 'NativeModule https', 'NativeModule tls']) {
+  if (loaded.split('\n').includes(module))
+    fail(`dist/send.cjs still loads ${module.replace('NativeModule ', 'node:')} (see scripts/axios-trim.mjs)`);
+}
+if (readFileSync(join(staging, 'send.cjs'), 'utf8').includes('application/vnd.'))
+  fail('dist/send.cjs still bundles mime-db (see scripts/axios-trim.mjs)');
 
 execFileSync(
   process.execPath,
@@ -141,3 +151,8 @@ const old = join(root, `dist.old-${process.pid}`);
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(staging, dist);
 rmSync(old, { recursive: true, force: true });
+
+// V8's code cache of what typical commands compile, loaded by bin/code-cache.js; made in dist/ itself, since
+// a cache keeps the file names it was made with (they show in stack traces). The warm-up's own output is of
+// no interest.
+execFileSync(process.execPath, [join(root, 'scripts/warm-code-cache.cjs'), dist], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,0 +1,71 @@
+// Build-time trim of axios (an esbuild plugin): what importing axios runs and loads that notifier's sender never
+// uses. Importing axios reads the global FormData and builds its fetch adapter, which makes Node load undici
+// (≈ 20 ms); it bundles form-data (with mime-db, 212 KB of the bundle), follow-redirects and an https-proxy-agent
+// of its own (each with debug), and loads node:http2 and node:https. notifier posts JSON through the http adapter with maxRedirects: 0, so none of that is used:
+// each patch below is checked to apply exactly once, so a new axios that changes what it relies on fails the
+// build instead of shipping an untrimmed (or broken) sender. Proxies, CA files and --insecure go through
+// notifier's own agents and are untouched.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
+const AXIOS = /[\\/]node_modules[\\/]axios[\\/]dist[\\/]node[\\/]axios\.cjs$/;
+
+/** [what, the exact source text, what replaces it]. */
+const PATCHES = [
+  ['the fetch adapter built at import', '\ngetFetch();\n', '\n'],
+  [
+    "the global FormData read at import (Node's lazy getter loads undici)",
+    "const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;",
+    'const FormDataCtor = undefined;',
+  ],
+  [
+    'node:http2 loaded at import',
+    "var http2 = require('http2');",
+    "var http2 = new Proxy({}, { get: (_, key) => require('http2')[key] });",
+  ],
+  // An http:// HipChat needs no TLS; notifier makes its own https agent when the API URL is https://.
+  [
+    'node:https loaded at import',
+    "var https = require('https');",
+    "var https = new Proxy({}, { get: (_, key) => require('https')[key] });",
+  ],
+];
+
+const unavailable = (what) =>
+  `function unavailable() { throw new Error(${JSON.stringify(`notifier bundles no ${what} (scripts/axios-trim.mjs)`)}); }`;
+
+/** Modules axios requires that notifier's sender never calls, replaced by ones that fail loudly if it ever did. */
+const STUBS = {
+  'form-data': `${unavailable('form-data')}\nmodule.exports = unavailable;`,
+  'follow-redirects': `${unavailable('follow-redirects: maxRedirects is 0')}\nmodule.exports = { http: { request: unavailable }, https: { request: unavailable } };`,
+  // axios tunnels through it only when it is given a proxy for an https URL; notifier tunnels itself.
+  'https-proxy-agent': `${unavailable("axios's own proxy tunnel")}\nmodule.exports = unavailable;`,
+};
+
+/** axios's one-file CommonJS build for Node, which the patches are written against (its ESM build is many files). */
+const AXIOS_CJS = createRequire(import.meta.url).resolve('axios');
+
+export function axiosTrim() {
+  return {
+    name: 'axios-trim',
+    setup(build) {
+      if (!AXIOS.test(AXIOS_CJS))
+        throw new Error(`axios-trim: 'axios' resolves to ${AXIOS_CJS}, not its dist/node/axios.cjs (a new axios?)`);
+      build.onResolve({ filter: /^axios$/ }, () => ({ path: AXIOS_CJS }));
+      build.onResolve({ filter: /^(form-data|follow-redirects|https-proxy-agent)$/ }, (args) =>
+        AXIOS.test(args.importer) ? { path: args.path, namespace: 'axios-trim-stub' } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'axios-trim-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
+      build.onLoad({ filter: AXIOS }, async (args) => {
+        let source = await readFile(args.path, 'utf8');
+        for (const [what, from, to] of PATCHES) {
+          const count = source.split(from).length - 1;
+          if (count !== 1)
+            throw new Error(`axios-trim: cannot trim ${what}: its source text occurs ${count} times in ${args.path} (a new axios?)`);
+          source = source.replace(from, to);
+        }
+        return { contents: source, loader: 'js' };
+      });
+    },
+  };
+}
