@@ -2,14 +2,20 @@
 // kept-alive route (direct or through a proxy).
 // Imported lazily by the commands that send: axios alone costs ~95 ms of start-up.
 import http from 'node:http';
-import https from 'node:https';
 import type tls from 'node:tls';
-import axios, { isAxiosError, isCancel, type AxiosInstance, type AxiosProxyConfig, type AxiosResponse } from 'axios';
+import axios, {
+  isAxiosError,
+  isCancel,
+  type AxiosInstance,
+  type AxiosProxyConfig,
+  type AxiosRequestConfig,
+  type AxiosResponse,
+} from 'axios';
 import { DEFAULT_TIMEOUT_MS } from '../defaults.js';
 import { EndpointError, HipChatError } from '../errors.js';
 import type { RoomNotification } from '../message.js';
-import { axiosProxyConfig, proxyFor, TunnellingAgent } from './proxy.js';
-import { CERTIFICATE_PROBLEMS, trustingContext } from './tls.js';
+import { axiosProxyConfig, proxyFor, tunnellingAgent } from './proxy.js';
+import { CERTIFICATE_PROBLEMS } from './tls.js';
 
 export interface HipChatClientOptions {
   /** e.g. 'https://hipchat.example.com' or 'http://127.0.0.1:4000'; may carry a path prefix. */
@@ -52,15 +58,27 @@ const NETWORK_ERRORS = new Set([
 // Of those, the ones where no connection was made at all, so no request reached HipChat.
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
+/** How the client reaches HipChat: one agent (direct, or through a proxy) and the axios instance on it. */
+interface Route {
+  agent: http.Agent;
+  http: AxiosInstance;
+}
+
+/** Room names that are URL dot-segments. */
+const DOT_SEGMENT = /^\.{1,2}$/;
+
+/** The largest answer read: HipChat's are a few hundred bytes; a bigger one is not HipChat's, or hostile. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
 export class HipChatClient {
   private readonly target: URL;
   private readonly notificationBase: string;
-  private readonly agent: http.Agent;
-  private readonly http: AxiosInstance;
   private readonly token: string;
   private readonly timeoutMs: number;
-  /** Host of the proxy in use, for error messages (never its credentials). */
-  private readonly proxyHost: string | undefined;
+  private readonly options: HipChatClientOptions;
+  private readonly proxy: URL | undefined;
+  /** Made on the first send: what it needs (node:https, a CA file, a proxy tunnel) loads only then. */
+  private route: Promise<Route> | undefined;
 
   constructor(options: HipChatClientOptions) {
     const base = options.apiUrl.replace(/\/+$/, '');
@@ -71,37 +89,50 @@ export class HipChatClient {
     this.notificationBase = `${base}/v2/room/`;
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-
-    const originTls: tls.ConnectionOptions = {};
-    if (options.caFile !== undefined) originTls.secureContext = trustingContext(options.caFile);
-    if (options.insecure) originTls.rejectUnauthorized = false;
-
+    this.options = options;
     // The target never changes, so neither does the route: one agent serves every message.
-    const proxy = proxyFor(this.target, options.env ?? process.env);
-    this.proxyHost = proxy?.host;
+    this.proxy = proxyFor(this.target, options.env ?? process.env);
+  }
+
+  private routeOf(): Promise<Route> {
+    return (this.route ??= this.makeRoute());
+  }
+
+  private async makeRoute(): Promise<Route> {
+    const originTls: tls.ConnectionOptions = {};
+    if (this.options.caFile !== undefined) originTls.secureContext = await (await import('./tls.js')).trustingContext(this.options.caFile);
+    if (this.options.insecure) originTls.rejectUnauthorized = false;
+    const keepAlive = { keepAlive: true };
+    const proxy = this.proxy;
     let axiosProxy: AxiosProxyConfig | false = false;
+    let agent: http.Agent;
     if (proxy === undefined) {
-      this.agent =
-        this.target.protocol === 'https:' ? new https.Agent({ keepAlive: true, ...originTls }) : new http.Agent({ keepAlive: true });
+      agent =
+        this.target.protocol === 'https:'
+          ? new (await import('node:https')).Agent({ ...keepAlive, ...originTls })
+          : new http.Agent(keepAlive);
     } else if (this.target.protocol === 'https:') {
       // axios 1 tunnels https through its own HttpsProxyAgent v5, which opens a new CONNECT
       // tunnel per request and cannot be destroyed by close(): tunnel ourselves instead.
-      this.agent = new TunnellingAgent(proxy, originTls);
+      agent = await tunnellingAgent(proxy, originTls);
     } else {
       // Plain http goes to the proxy as an absolute-URI request, which axios does right;
       // only the connection to the proxy is pooled.
       axiosProxy = axiosProxyConfig(proxy);
-      this.agent = proxy.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+      agent = proxy.protocol === 'https:' ? new (await import('node:https')).Agent(keepAlive) : new http.Agent(keepAlive);
     }
-
-    this.http = axios.create({
+    const instance = axios.create({
+      adapter: 'http',
       // Environment proxies are resolved above (from options.env, not process.env).
       proxy: axiosProxy,
-      httpAgent: this.agent,
-      httpsAgent: this.agent,
+      httpAgent: agent,
+      httpsAgent: agent,
       timeout: this.timeoutMs,
       // A redirect means a wrong apiUrl; following it would carry the token to another place.
       maxRedirects: 0,
+      // Every answer is bounded, and nothing is decompressed (a small gzip can hold gigabytes).
+      maxContentLength: MAX_ANSWER_BYTES,
+      decompress: false,
       // Every status is classified by answerError(); axios errors would carry the config (and token).
       validateStatus: null,
       responseType: 'text',
@@ -110,8 +141,10 @@ export class HipChatClient {
         Authorization: `Bearer ${this.token}`,
         'Content-Type': 'application/json',
         Accept: 'application/json',
+        'Accept-Encoding': 'identity',
       },
     });
+    return { agent, http: instance };
   }
 
   /**
@@ -119,11 +152,17 @@ export class HipChatClient {
    * DOMException named 'AbortError' (axios's CanceledError is mapped to it).
    */
   async sendRoomNotification(room: string, notification: RoomNotification, signal?: AbortSignal): Promise<SendOutcome> {
+    const route = await this.routeOf();
+    // The whole exchange (connect, headers and a body that may trickle in) within the timeout.
+    const deadline = AbortSignal.timeout(this.timeoutMs);
     let response: AxiosResponse<string>;
     try {
-      response = await this.http.post<string>(this.roomUrl(room), notificationBody(notification), { signal });
+      const signals = signal === undefined ? [deadline] : [signal, deadline];
+      const config: AxiosRequestConfig = { signal: AbortSignal.any(signals) };
+      if (DOT_SEGMENT.test(room)) config.transport = await this.dotSegmentTransport(room);
+      response = await route.http.post<string>(this.roomUrl(room), notificationBody(notification), config);
     } catch (error) {
-      throw this.noAnswer(error, signal);
+      throw this.noAnswer(error, signal, deadline.aborted);
     }
     const headers = plainHeaders(response.headers);
     if (response.status === 204) return { status: 204, headers };
@@ -146,7 +185,10 @@ export class HipChatClient {
 
   /** Destroys the keep-alive connections so the process can exit. */
   close(): void {
-    this.agent.destroy();
+    void this.route?.then(
+      (route) => route.agent.destroy(),
+      () => {},
+    );
   }
 
   // Built by hand so the room stays one path segment (space → %20, "/" → %2F); axios leaves it as is.
@@ -154,15 +196,30 @@ export class HipChatClient {
     return `${this.notificationBase}${encodeURIComponent(room)}/notification`;
   }
 
+  /**
+   * A room named "." or ".." is a dot-segment, which every URL parser (axios's too) removes, sending to
+   * /v2/room/notification: the request goes out with the path as it should be, the room's dots encoded.
+   */
+  private async dotSegmentTransport(room: string): Promise<AxiosRequestConfig['transport']> {
+    const resolved = new URL(this.roomUrl(room)).pathname;
+    const intended = `${new URL(this.notificationBase).pathname}${room.replaceAll('.', '%2E')}/notification`;
+    const transport = this.target.protocol === 'https:' ? await import('node:https') : http;
+    return {
+      request: (options: http.RequestOptions, callback: (response: http.IncomingMessage) => void) =>
+        transport.request({ ...options, path: options.path?.replace(resolved, intended) }, callback),
+    };
+  }
+
   // A fresh error from the failure's code alone: axios errors hold the request config and headers.
-  private noAnswer(error: unknown, signal: AbortSignal | undefined): Error {
-    if (isCancel(error) || signal?.aborted) {
+  private noAnswer(error: unknown, signal: AbortSignal | undefined, timedOut: boolean): Error {
+    if (signal?.aborted || (isCancel(error) && !timedOut)) {
       // The caller holds the signal, so signal.reason stays available to it.
       return new DOMException('The HipChat request was aborted', 'AbortError');
     }
-    const code = isAxiosError(error) ? error.code : undefined;
+    const code = timedOut ? 'ETIMEDOUT' : isAxiosError(error) ? error.code : undefined;
     const host = this.target.host;
-    const via = this.proxyHost === undefined ? '' : ` (through proxy ${this.proxyHost})`;
+    // The proxy's host, never its credentials.
+    const via = this.proxy === undefined ? '' : ` (through proxy ${this.proxy.host})`;
     if (code === 'ETIMEDOUT') {
       return new HipChatError(`No answer from HipChat at ${host} within ${this.timeoutMs / 1000} s${via}`, {
         retryable: true,
@@ -170,6 +227,14 @@ export class HipChatClient {
     }
     if (code !== undefined && NETWORK_ERRORS.has(code)) {
       return new HipChatError(`Cannot reach HipChat at ${host}: ${code}${via}`, { retryable: true, neverSent: NOT_CONNECTED.has(code) });
+    }
+    if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test((error as Error).message)) {
+      return new HipChatError(
+        `The answer from ${host} is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB: not HipChat's (check --apiUrl)${via}`,
+        {
+          retryable: false,
+        },
+      );
     }
     const problem = code === undefined ? undefined : CERTIFICATE_PROBLEMS[code];
     if (problem !== undefined) {

@@ -1,25 +1,8 @@
 // Corporate proxies (hipchat-api-v2.md): HTTPS_PROXY / HTTP_PROXY / NO_PROXY as curl reads them, and a
-// CONNECT tunnel that keeps its connections alive.
+// CONNECT tunnel that keeps its connections alive (loaded only when a proxy is in the way).
+import type http from 'node:http';
 import type tls from 'node:tls';
 import type { AxiosProxyConfig } from 'axios';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-
-/**
- * CONNECT tunnel through an HTTP(S) proxy, pooled with keep-alive. The TLS options (caFile,
- * insecure) go to HipChat's end of the tunnel; the proxy's own TLS, if any, keeps Node's defaults.
- */
-export class TunnellingAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: URL,
-    private readonly originTls: tls.ConnectionOptions,
-  ) {
-    super(proxy, { keepAlive: true });
-  }
-
-  override connect(...[req, opts]: Parameters<HttpsProxyAgent<string>['connect']>) {
-    return super.connect(req, { ...opts, ...this.originTls });
-  }
-}
 
 /** The proxy the environment names for target (lower-case variables first, as curl), unless NO_PROXY exempts it. */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
@@ -63,4 +46,10 @@ export function axiosProxyConfig(proxy: URL): AxiosProxyConfig {
       auth: { username: decodeURIComponent(proxy.username), password: decodeURIComponent(proxy.password) },
     }),
   };
+}
+
+/** An agent that tunnels to HipChat through the proxy, with the TLS options applied inside the tunnel. */
+export async function tunnellingAgent(proxy: URL, originTls: tls.ConnectionOptions): Promise<http.Agent> {
+  const { TunnellingAgent } = await import('./tunnel.js');
+  return new TunnellingAgent(proxy, originTls);
 }

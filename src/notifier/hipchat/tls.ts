@@ -1,6 +1,7 @@
-// Trusting a HipChat Server's certificate: an internal CA from a file, and words for what failed.
+// Trusting a HipChat Server's certificate: an internal CA from a file (node:tls is loaded only then), and
+// words for what failed.
 import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { errnoCode } from '../../util/errno.js';
 import { EndpointError } from '../errors.js';
 
@@ -25,8 +26,9 @@ export const CERTIFICATE_PROBLEMS: Record<string, string> = {
  * Node's default trust plus the CA file. A `ca` option replaces the defaults, so they are listed
  * again, NODE_EXTRA_CA_CERTS included (Node reads it at start-up into a store `ca` bypasses).
  */
-export function trustingContext(caFile: string): tls.SecureContext {
-  const ca: (string | Buffer)[] = [...tls.rootCertificates];
+export async function trustingContext(caFile: string): Promise<tls.SecureContext> {
+  const { createSecureContext, rootCertificates } = await import('node:tls');
+  const ca: (string | Buffer)[] = [...rootCertificates];
   const extra = process.env.NODE_EXTRA_CA_CERTS;
   if (extra) {
     try {
@@ -45,5 +47,5 @@ export function trustingContext(caFile: string): tls.SecureContext {
     throw new EndpointError(`The CA file ${caFile} holds no PEM certificate`);
   }
   ca.push(pem);
-  return tls.createSecureContext({ ca });
+  return createSecureContext({ ca });
 }

@@ -1,5 +1,6 @@
 // HipChatClient against a real local HipChat stand-in (and a real local proxy): real sockets, no mocks.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
@@ -332,7 +333,79 @@ describe('TLS', () => {
     expect(hipchat.delivered()).toHaveLength(1);
   });
 
-  it('reports an unreadable caFile as a configuration error', () => {
-    expect(() => client({ apiUrl: 'https://127.0.0.1', caFile: '/nonexistent/ca.pem' })).toThrow(EndpointError);
+  it('reports an unreadable caFile as an endpoint error, at the first send (TLS loads only then)', async () => {
+    const sending = client({ apiUrl: 'https://127.0.0.1', caFile: '/nonexistent/ca.pem' }).sendRoomNotification('ops', NOTE);
+    await expect(sending).rejects.toThrow(EndpointError);
+    await expect(sending).rejects.toThrow('Cannot read the CA file /nonexistent/ca.pem: ENOENT');
+  });
+});
+
+/** A server that answers every request with `answer(response)`; its requests' paths are kept. */
+async function hostile(answer: (response: http.ServerResponse) => void): Promise<{ url: string; paths: string[] }> {
+  const paths: string[] = [];
+  const started = http.createServer((request, response) => {
+    paths.push(request.url ?? '');
+    request.resume();
+    request.on('end', () => answer(response));
+  });
+  await new Promise<void>((resolve) => started.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    started.closeAllConnections();
+    return new Promise((resolve) => started.close(resolve));
+  });
+  return { url: `http://127.0.0.1:${(started.address() as net.AddressInfo).port}`, paths };
+}
+
+describe('hostile servers (issue 14)', () => {
+  it('#9: a 200 with a body over 1 MB is refused in one line, having read no more than that', async () => {
+    let written = 0;
+    const { url } = await hostile((response) => {
+      response.writeHead(200, { 'Content-Type': 'text/plain' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      // Up to 1 GB, as long as the client keeps reading.
+      const pump = () => {
+        while (written < 1024 ** 3 && response.write(chunk)) written += chunk.length;
+        if (written < 1024 ** 3) response.once('drain', pump);
+        else response.end();
+      };
+      response.on('close', () => response.removeAllListeners('drain'));
+      pump();
+    });
+    const error = await failure(client({ apiUrl: url }).sendRoomNotification('ops', NOTE));
+    expect(error.message).toBe(`The answer from ${new URL(url).host} is larger than 1 MB: not HipChat's (check --apiUrl)`);
+    expect(error.retryable).toBe(false);
+    expect(written).toBeLessThan(64 * 1024 ** 2);
+  });
+
+  it('#9: a gzip bomb on a 400 is never inflated', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 ** 2, '{'));
+    const { url } = await hostile((response) => {
+      response.writeHead(400, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+      response.end(bomb);
+    });
+    const error = await failure(client({ apiUrl: url }).sendRoomNotification('ops', NOTE));
+    // The compressed bytes are no JSON error body: HipChat's reason phrase stands in.
+    expect(error.message).toBe('HipChat refused the notification: 400 Bad Request');
+  });
+
+  it('#11: a body that trickles in is cut off at the timeout, the whole exchange counted', async () => {
+    const { url } = await hostile((response) => {
+      response.writeHead(200, { 'Content-Type': 'text/plain' });
+      const timer = setInterval(() => response.write('x'), 50);
+      response.on('close', () => clearInterval(timer));
+    });
+    const error = await failure(client({ apiUrl: url, timeoutMs: 400 }).sendRoomNotification('ops', NOTE));
+    expect(error.message).toBe(`No answer from HipChat at ${new URL(url).host} within 0.4 s`);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('#20: rooms named . and .. keep their own path segment', async () => {
+    const { url, paths } = await hostile((response) => {
+      response.writeHead(204);
+      response.end();
+    });
+    for (const room of ['.', '..', 'a.b']) await client({ apiUrl: url }).sendRoomNotification(room, NOTE);
+    expect(paths).toEqual(['/v2/room/%2E/notification', '/v2/room/%2E%2E/notification', '/v2/room/a.b/notification']);
   });
 });
