@@ -1,6 +1,6 @@
 // The exit codes of the command-line contract (design.md), and the one place where errors become them.
 import { ConfigError } from '../config/errors.js';
-import { EndpointError, HipChatError, RateLimitError, RateLimitStateError } from '../notifier/errors.js';
+import { EndpointError, HipChatError, RateLimitError, RateLimitStateError, RateLimitStoreUnavailableError } from '../notifier/errors.js';
 import { ServiceError } from '../service/errors.js';
 import { LockTimeoutError } from '../util/errors.js';
 import { InputError, InterruptedError, PartialFailureError, UsageError } from './errors.js';
@@ -19,6 +19,7 @@ const EXIT_CODE_OF_TYPE: [new (...args: never[]) => Error, number][] = [
   [UsageError, EXIT_USAGE],
   [InterruptedError, EXIT_INTERRUPTED],
   [RateLimitError, EXIT_TEMPORARY],
+  [RateLimitStoreUnavailableError, EXIT_TEMPORARY],
   [PartialFailureError, EXIT_FAILURE],
   [InputError, EXIT_FAILURE],
   [ConfigError, EXIT_FAILURE],

@@ -59,3 +59,11 @@ export class EndpointError extends Error {
 export class RateLimitStateError extends Error {
   override name = 'RateLimitStateError';
 }
+
+/**
+ * The store of the shared rate-limit state (Redis, for a fleet) did not answer within the time a send may wait:
+ * nothing was sent, and a later try may succeed.
+ */
+export class RateLimitStoreUnavailableError extends Error {
+  override name = 'RateLimitStoreUnavailableError';
+}

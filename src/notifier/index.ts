@@ -1,6 +1,6 @@
 // The notifier library, for programmatic use: the sender, the HipChat client, the rate limiter, the
 // notification model, and their errors. No CLI code here.
-export { EndpointError, HipChatError, RateLimitError, RateLimitStateError } from './errors.js';
+export { EndpointError, HipChatError, RateLimitError, RateLimitStateError, RateLimitStoreUnavailableError } from './errors.js';
 export { HipChatClient, type HipChatClientOptions, type SendOutcome } from './hipchat/client.js';
 export { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from './defaults.js';
 export { NotificationSender, sendNotification, type NotifierTarget, type SendOptions, type SendResult } from './send.js';

@@ -14,7 +14,7 @@ import { withFileLock } from '../../util/lock.js';
 import { RateLimitStateError } from '../errors.js';
 import { limitKey } from './key.js';
 import type { LimitStore } from './limiter.js';
-import { applyUpdate, exhaustedLimitState, isLimitState, type LimitState, type LimitUpdate, type TakeResult } from './limits.js';
+import { applyUpdate, exhaustedLimitState, isLimitState, type LimitState, type LimitUpdate, type TakeOutcome } from './limits.js';
 
 /** Padding beyond this is cut off (the cut may be lost in a crash: what is left is still valid JSON). */
 const MAX_PADDING = 4096;
@@ -40,7 +40,7 @@ export class FileLimitStore implements LimitStore {
     this.now = options.now ?? Date.now;
   }
 
-  async apply(update: LimitUpdate): Promise<TakeResult | undefined> {
+  async apply(update: LimitUpdate): Promise<TakeOutcome | undefined> {
     this.createFolder();
     try {
       return await withFileLock(this.file, async () => this.applyLocked(update));
@@ -53,7 +53,7 @@ export class FileLimitStore implements LimitStore {
 
   async close(): Promise<void> {}
 
-  private applyLocked(update: LimitUpdate): TakeResult | undefined {
+  private applyLocked(update: LimitUpdate): TakeOutcome | undefined {
     // Not following a link: a link planted in the folder must not make us write elsewhere.
     const fd = openSync(this.file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
     try {

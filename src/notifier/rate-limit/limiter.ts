@@ -8,14 +8,14 @@
 // immediately, and a sender holding no lease reports its answers as soon as it is idle.
 import { abortableSleep } from '../../util/sleep.js';
 import type { Rate } from '../../util/rate.js';
-import { mergeWindows, parseRateLimitHeaders, type LimitReason, type LimitUpdate, type ServerWindows, type TakeResult } from './limits.js';
+import { mergeWindows, parseRateLimitHeaders, type LimitReason, type LimitUpdate, type ServerWindows, type TakeOutcome } from './limits.js';
 
 /**
  * Where the shared state lives: it applies one update atomically, by its own clock (a Redis server's for a
  * fleet), and answers with what was taken, if the update asked.
  */
 export interface LimitStore {
-  apply(update: LimitUpdate): Promise<TakeResult | undefined>;
+  apply(update: LimitUpdate): Promise<TakeOutcome | undefined>;
   close(): Promise<void>;
 }
 
@@ -122,7 +122,7 @@ export class SharedRateLimiter {
     if (this.pendingAnswers > 0 || this.pendingReleases.length > 0) await this.update({});
   }
 
-  private async update(ask: Pick<LimitUpdate, 'take'>): Promise<TakeResult | undefined> {
+  private async update(ask: Pick<LimitUpdate, 'take'>): Promise<TakeOutcome | undefined> {
     const update: LimitUpdate = { room: this.room, rate: this.rate, ...ask };
     const answers = this.pendingAnswers;
     const releases = this.pendingReleases;
@@ -131,15 +131,9 @@ export class SharedRateLimiter {
     this.pendingAnswers = 0;
     this.pendingWindows = {};
     this.pendingReleases = [];
-    try {
-      return await this.store.apply(update);
-    } catch (error) {
-      // Not recorded: report it with the next change.
-      this.pendingAnswers += answers;
-      this.pendingWindows = mergeWindows(update.answers?.windows ?? {}, this.pendingWindows);
-      this.pendingReleases.unshift(...releases);
-      throw error;
-    }
+    // On a failure what was to be reported is not reported again: the store may have applied it (counted once
+    // at most, the limit only gets stricter; a send counted in flight counts as lost after ANSWER_MAX_MS).
+    return this.store.apply(update);
   }
 
   /** True for an answer that other senders must know now: a window nearly used up, or one this sender had not seen. */

@@ -60,11 +60,12 @@ export interface LimitState {
 
 /**
  * `reason` tells a wait (waitMs > 0) from units taken: `units` (at least one), taken `at`, to be sent before
- * `until`.
+ * `until` (both in the store's clock).
  */
-export type TakeResult =
-  | { state: LimitState; waitMs: 0; reason?: undefined; units: number; at: number; until: number }
-  | { state: LimitState; waitMs: number; reason: LimitReason };
+export type TakeOutcome =
+  { waitMs: 0; reason?: undefined; units: number; at: number; until: number } | { waitMs: number; reason: LimitReason };
+
+export type TakeResult = TakeOutcome & { state: LimitState };
 
 export interface TakeRequest {
   room: string;

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { InputError, InterruptedError, PartialFailureError, UsageError } from '../../../src/cli/errors.js';
 import { exitCodeFor } from '../../../src/cli/exit-codes.js';
 import { ConfigError } from '../../../src/config/errors.js';
-import { EndpointError, HipChatError, RateLimitError, RateLimitStateError } from '../../../src/notifier/errors.js';
+import {
+  EndpointError,
+  HipChatError,
+  RateLimitError,
+  RateLimitStateError,
+  RateLimitStoreUnavailableError,
+} from '../../../src/notifier/errors.js';
 import { ServiceError } from '../../../src/service/errors.js';
 import { LockTimeoutError } from '../../../src/util/errors.js';
 
@@ -12,6 +18,7 @@ describe('exitCodeFor', () => {
     ['a usage error', new UsageError('Invalid option: --bogus'), 2],
     ['an interrupt', new InterruptedError('Interrupted'), 130],
     ['a wait beyond --maxWait', new RateLimitError('wait', 60_000), 75],
+    ['a rate-limit store (Redis) that does not answer', new RateLimitStoreUnavailableError('unreachable'), 75],
     ['HipChat down (retryable)', new HipChatError('HipChat answered 503', { status: 503, retryable: true }), 75],
     ['HipChat refusing (not retryable)', new HipChatError('HipChat refused', { status: 401, retryable: false }), 1],
     ['a batch with failed lines', new PartialFailureError('2 of 5 notifications failed'), 1],

@@ -1,0 +1,222 @@
+// The shared limits in Redis (--rateLimitStore redis://…), so that runners on many machines that share one token
+// stay inside HipChat's limits as the processes of one machine do. Each update is one EVALSHA of the script in
+// redis-script.ts, run by Redis's clock; this module (and the Redis client with it) is loaded only for a target
+// that uses Redis.
+//
+// Failure is explicit: Redis unreachable, refusing the password or not answering is retried within the time a
+// send may wait, then reported as RateLimitStoreUnavailableError (exit 75), and nothing is sent: notifier never
+// sends without its limiter. The password never appears in a message: they name scheme, host and port only.
+import { createHash } from 'node:crypto';
+import { createClient, ErrorReply } from '@redis/client';
+import { redactPassword, type RedisTarget } from '../../util/redis-url.js';
+import { abortableSleep, backoffDelay, type Backoff } from '../../util/sleep.js';
+import { RateLimitStateError, RateLimitStoreUnavailableError } from '../errors.js';
+import { limitKey } from './key.js';
+import type { LimitStore } from './limiter.js';
+import type { LimitUpdate, TakeOutcome } from './limits.js';
+import { LIMITS_SCRIPT } from './redis-script.js';
+
+export interface RedisLimitStoreOptions {
+  target: RedisTarget;
+  apiUrl: string;
+  token: string;
+  /** How long one update may keep retrying a store that does not answer. Default 10 s. */
+  giveUpAfterMs?: number;
+  /** One attempt (connect, handshake and script) gets this long. Default 2 s. */
+  attemptTimeoutMs?: number;
+  /** This runner's clock: only to turn the windows' resets into durations. */
+  now?: () => number;
+  /**
+   * Only tests pass one: the script then runs by it instead of Redis's TIME, so that its arithmetic can be
+   * compared with limits.ts's on one clock.
+   */
+  scriptClock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const SCRIPT_SHA = createHash('sha1').update(LIMITS_SCRIPT).digest('hex');
+const RETRY: Backoff = { firstMs: 100, maxMs: 1000, jitter: true };
+/**
+ * Answers worth another try: Redis busy or starting, or wanting a password (retried as an unreachable store is:
+ * a wrong password in a fleet's secret is fixed without touching the jobs). Any other error reply is final.
+ */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|NOAUTH|WRONGPASS)\b/;
+/** Redis closes an unauthenticated connection on a long command with this instead of NOAUTH. */
+const UNAUTHENTICATED = /^ERR Protocol error: unauthenticated/;
+
+type Client = ReturnType<typeof newClient>;
+
+/** A failed attempt; `sent` when the script may have run (its reply was lost), `final` when retrying cannot help. */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly sent: boolean,
+    readonly final: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class RedisLimitStore implements LimitStore {
+  private readonly target: RedisTarget;
+  private readonly key: string;
+  private readonly giveUpAfterMs: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly scriptClock: (() => number) | undefined;
+  private client: Client | undefined;
+  /** The last 'error' event of the current client: why a connection failed, in the client's words. */
+  private lastClientError: Error | undefined;
+
+  constructor(options: RedisLimitStoreOptions) {
+    this.target = options.target;
+    this.key = `notifier:limits:v2:${limitKey(options.apiUrl, options.token)}`;
+    this.giveUpAfterMs = options.giveUpAfterMs ?? 10_000;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 2000;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.scriptClock = options.scriptClock;
+  }
+
+  /**
+   * One update, retried while the store does not answer, within giveUpAfterMs. An attempt whose reply was lost
+   * may have run: later attempts then leave out the answers and the units given back (counting them once at
+   * most is stricter, never looser), and ask only for what was to be taken.
+   */
+  async apply(update: LimitUpdate): Promise<TakeOutcome | undefined> {
+    const started = performance.now();
+    let payload = this.payload(update);
+    for (let attempt = 1; ; attempt++) {
+      const left = this.giveUpAfterMs - (performance.now() - started);
+      try {
+        const reply = await this.attempt(payload, Math.max(100, Math.min(this.attemptTimeoutMs, left)));
+        return reply === '' ? undefined : (JSON.parse(reply) as TakeOutcome);
+      } catch (error) {
+        const failure = error as AttemptError;
+        if (failure.final) throw new RateLimitStateError(`rate-limit store ${this.target.display}: ${failure.message}`);
+        if (failure.sent) payload = this.payload({ room: update.room, rate: update.rate, ...(update.take ? { take: update.take } : {}) });
+        const wait = backoffDelay(attempt, RETRY);
+        if (performance.now() - started + wait >= this.giveUpAfterMs) {
+          const attempts = `${attempt} attempt${attempt === 1 ? '' : 's'} in ${Number((this.giveUpAfterMs / 1000).toFixed(1))} s`;
+          throw new RateLimitStoreUnavailableError(
+            `rate-limit store ${this.target.display} is unreachable: ${failure.message} (${attempts})`,
+          );
+        }
+        await this.sleep(wait);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client?.isOpen) await client.close().catch(() => client.destroy());
+  }
+
+  /** The update as the script reads it: resets as durations, since the runner's clock is not Redis's. */
+  private payload(update: LimitUpdate): string {
+    const now = this.now();
+    const windows: Record<string, { limit: number; remaining: number; resetIn: number }> = {};
+    for (const [kind, window] of Object.entries(update.answers?.windows ?? {})) {
+      windows[kind] = { limit: window.limit, remaining: window.remaining, resetIn: window.resetAt - now };
+    }
+    return JSON.stringify({
+      room: update.room,
+      rate: update.rate,
+      ...(update.released?.length ? { released: update.released } : {}),
+      ...(update.answers ? { answers: { count: update.answers.count, windows } } : {}),
+      ...(update.take ? { take: update.take } : {}),
+      ...(this.scriptClock === undefined ? {} : { now: this.scriptClock() }),
+    });
+  }
+
+  /** Connects if need be, then EVALSHA (EVAL when the server does not have the script), all within one timeout. */
+  private async attempt(payload: string, timeoutMs: number): Promise<string> {
+    let sent = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Ends the connection and whatever waits on it (the client's handshake has no timeout of its own).
+        this.drop();
+        reject(new AttemptError(`no answer within ${Number((timeoutMs / 1000).toFixed(1))} s`, sent, false));
+      }, timeoutMs);
+    });
+    const work = (async () => {
+      let client: Client;
+      try {
+        client = await this.connected();
+      } catch (error) {
+        this.drop();
+        throw new AttemptError(this.reason(error), false, false);
+      }
+      sent = true;
+      const options = { keys: [this.key], arguments: [payload] };
+      try {
+        try {
+          return String(await client.evalSha(SCRIPT_SHA, options));
+        } catch (error) {
+          // A fresh server (or a restarted one) does not have it yet: EVAL runs it and keeps it for the next EVALSHA.
+          if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+          return String(await client.eval(LIMITS_SCRIPT, options));
+        }
+      } catch (error) {
+        const message = this.reason(error);
+        if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(message) && !UNAUTHENTICATED.test(error.message)) {
+          throw new AttemptError(message, true, true);
+        }
+        this.drop();
+        throw new AttemptError(message, !message.startsWith('NOAUTH'), false);
+      }
+    })();
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => {}); // lost the race: its rejection is of no interest
+    }
+  }
+
+  private async connected(): Promise<Client> {
+    if (this.client?.isReady) return this.client;
+    this.drop();
+    this.lastClientError = undefined;
+    const client = newClient(this.target, this.attemptTimeoutMs);
+    // Without a listener an 'error' event would throw; connection errors also reject connect(): keep the last.
+    client.on('error', (error: Error) => (this.lastClientError = error));
+    this.client = client;
+    await client.connect();
+    return client;
+  }
+
+  /** Forgets the current client, destroying its connection (what waits on it rejects). */
+  private drop(): void {
+    const client = this.client;
+    this.client = undefined;
+    if (client?.isOpen) client.destroy();
+  }
+
+  private reason(error: unknown): string {
+    const cause = (error instanceof Error ? error : this.lastClientError) ?? new Error(String(error));
+    let message = cause.message || cause.name;
+    if ((cause as { code?: string }).code === 'ECONNREFUSED') message = 'connection refused';
+    if (UNAUTHENTICATED.test(message)) message = 'NOAUTH the server wants a password (redis://:password@host)';
+    // The client or the server could echo the URL or the password: never let it through.
+    return redactPassword(message, this.target.password);
+  }
+}
+
+/** The options that make every failure fast and bounded: no reconnecting, no offline queue, timeouts. */
+function newClient(target: RedisTarget, timeoutMs: number) {
+  return createClient({
+    url: target.url,
+    // AUTH rather than HELLO: also works with Redis-compatible servers and proxies that lack HELLO.
+    RESP: 2,
+    socket: { connectTimeout: timeoutMs, reconnectStrategy: false },
+    disableOfflineQueue: true,
+    commandOptions: { timeout: timeoutMs },
+    // No CLIENT SETINFO nor maintenance handshake: nothing notifier needs, and fewer round trips.
+    disableClientInfo: true,
+    maintNotifications: 'disabled',
+  });
+}
