@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { serviceFolder } from '../../src/service/control.js';
 import { capturedOutputs, CLI, type Sandbox } from './cli.js';
 import { TEST_TOKEN, type HipChatTestServer, type RecordedRequest } from './hipchat-server.js';
 import { waitFor } from './wait.js';
@@ -13,19 +14,34 @@ export async function cli(sandbox: Sandbox, ...args: string[]): Promise<void> {
   expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
 }
 
-/** The seed scenario's configuration: the HipChat notifier, the notification service, the health check and the CPU checker. */
+/**
+ * The seed scenario's configuration: the HipChat notifier, the notification service, the health check and
+ * the CPU checker (its first result comes after one period; the machine-memory checker's at once).
+ */
 export async function configureAll(
   sandbox: Sandbox,
   server: HipChatTestServer,
   checker: string[] = ['--time', '1', '--unit', 'SECONDS'],
   hipchat: string[] = [],
+  serviceName = 'healthcheck-cpu',
 ): Promise<void> {
   const tokenFile = join(sandbox.dir, 'token');
   writeFileSync(tokenFile, TEST_TOKEN);
-  await cli(sandbox, 'notification-hipchat-configure', '--enabled', '--roomName', 'ops', '--tokenFile', tokenFile, '--apiUrl', server.url, ...hipchat);
+  await cli(
+    sandbox,
+    'notification-hipchat-configure',
+    '--enabled',
+    '--roomName',
+    'ops',
+    '--tokenFile',
+    tokenFile,
+    '--apiUrl',
+    server.url,
+    ...hipchat,
+  );
   await cli(sandbox, 'notification-configure', '--enabled');
   await cli(sandbox, 'healthcheck-configure', '--enabled');
-  await cli(sandbox, 'healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', ...checker);
+  await cli(sandbox, 'healthcheck-configure-service', '--serviceName', serviceName, '--enabled', ...checker);
 }
 
 export interface RunningService {
@@ -38,7 +54,10 @@ export interface RunningService {
 }
 
 export function startService(sandbox: Sandbox, services: ChildProcess[], ...args: string[]): RunningService {
-  const child = spawn(process.execPath, [CLI, 'start-notification-service', ...args], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start-notification-service', ...args], {
+    env: sandbox.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   services.push(child);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -76,9 +95,14 @@ export async function waitForDeliveries(server: HipChatTestServer | (() => Recor
   );
 }
 
+/** The folder of the service of the sandbox's default config file and this target. */
+export function serviceFolderOf(sandbox: Sandbox, target = 'server', configPath = sandbox.configPath): string {
+  return serviceFolder({ stateDir: sandbox.stateDir, configPath, target });
+}
+
 /** How many notifications the target's spool holds. */
 export function spooled(sandbox: Sandbox, target = 'server'): number {
-  const spool = join(sandbox.stateDir, 'services', encodeURIComponent(target), 'spool');
+  const spool = join(serviceFolderOf(sandbox, target), 'spool');
   try {
     return readdirSync(spool).filter((name) => name.endsWith('.json')).length;
   } catch {

@@ -146,7 +146,7 @@ describe('stopping', () => {
   it('SIGTERM during a request that hangs: the service exits 0 without waiting for HipChat to answer', async () => {
     const server = await startServer();
     server.injectFaults({ kind: 'delay', ms: 120_000 });
-    await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES']);
+    await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES'], [], 'healthcheck-machinemem');
     const service = startService(sandbox, services);
     await waitFor(
       () => server.requests.length === 1,

@@ -25,14 +25,27 @@ describe('status and level', () => {
 describe('checkers', () => {
   it("CPU: the machine's use over the interval since the last run", () => {
     const samples = [
-      { busy: 1000, total: 4000 },
-      { busy: 1900, total: 5000 },
-      { busy: 1900, total: 6000 },
+      { busy: 0, total: 3000 },
+      { busy: 1000, total: 7000 },
+      { busy: 1900, total: 8000 },
+      { busy: 1900, total: 9000 },
     ];
     const check = cpuChecker(THRESHOLDS, () => samples.shift()!);
     expect(check()).toEqual({ status: 'GOOD', message: 'CPU%: 25.00, Time CPU used: 1 seconds 0 milliseconds' });
     expect(check()).toEqual({ status: 'CRITICAL', message: 'CPU%: 90.00, Time CPU used: 0 seconds 900 milliseconds' });
     expect(check()).toEqual({ status: 'GOOD', message: 'CPU%: 0.00, Time CPU used: 0 seconds 0 milliseconds' });
+  });
+
+  it('issue 10: the first CPU result covers its first interval, not the time since boot', () => {
+    // Read when the checker is made (a start, a --dynamic change): 875 s of CPU since boot.
+    const samples = [
+      { busy: 875_000, total: 1_675_000 },
+      { busy: 875_600, total: 1_677_000 },
+    ];
+    const check = cpuChecker(THRESHOLDS, () => samples.shift()!);
+    // Its first run is after one period, so that the first result measures one.
+    expect(check.overInterval).toBe(true);
+    expect(check()).toEqual({ status: 'GOOD', message: 'CPU%: 30.00, Time CPU used: 0 seconds 600 milliseconds' });
   });
 
   it('machine memory: used = total - available', () => {
@@ -102,10 +115,10 @@ describe('the spool', () => {
 
   it('drops the oldest beyond its limit and says how many', () => {
     const spool = new Spool(folder, 3);
-    expect([1, 2, 3].map((index) => spool.append(note(`m${index}`)))).toEqual([0, 0, 0]);
-    expect(spool.append(note('m4'))).toBe(1);
+    expect([1, 2, 3].map((index) => spool.append(note(`m${index}`)).dropped)).toEqual([0, 0, 0]);
+    expect(spool.append(note('m4'))).toEqual({ dropped: 1 });
     expect(spool.size).toBe(3);
     expect(spool.oldest()!.notification.message).toBe('m2');
-    expect(readdirSync(folder)).toHaveLength(3);
+    expect(readdirSync(folder).filter((name) => name.endsWith('.json'))).toHaveLength(3);
   });
 });
