@@ -129,14 +129,14 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<Co
   const record = await claimPidFile(id);
   const log = (level: LogLevel, message: string) => context.report(logLine(level, message));
   try {
+    const { NotificationService } = await import('../service/service.js');
+    const service = new NotificationService({ ...id, env: context.env, log, spoolLimit: limit });
     log('INFO', `notification service for target ${id.target} starting (pid ${process.pid}, config ${record.configPath})`);
     if (!record.process)
       log(
         'WARNING',
         'there is no /proc to record this process in: stop-notification-service will not be able to prove it is the service, and will not signal it',
       );
-    const { NotificationService } = await import('../service/service.js');
-    const service = new NotificationService({ ...id, env: context.env, log, spoolLimit: limit });
     await service.start();
     const signal = await stopped;
     log('INFO', `stopping (${signal})`);

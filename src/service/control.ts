@@ -11,7 +11,7 @@
 // Files rather than signals for reloads: nothing to get wrong about pids.
 import { createHash } from 'node:crypto';
 import { lstatSync, realpathSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { errnoCode } from '../util/errno.js';
 import { UnsafePathError } from '../util/errors.js';
@@ -33,13 +33,19 @@ function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
-/** The config file as a service knows it: its real path, so that a link to it and the file are one config. */
+/**
+ * The config file as a service knows it: its real path, so that a link to it and the file are one config;
+ * for a file not made yet, the real path of its folder (it stays the same once the file exists).
+ */
 export function configIdentity(configPath: string): string {
-  try {
-    return realpathSync(configPath);
-  } catch {
-    return resolve(configPath);
+  for (const real of [() => realpathSync(configPath), () => join(realpathSync(dirname(configPath)), basename(configPath))]) {
+    try {
+      return real();
+    } catch {
+      // not there (yet)
+    }
   }
+  return resolve(configPath);
 }
 
 /** Any name as one safe file name: URL-encoded, never '.' or '..', never too long. */

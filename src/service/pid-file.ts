@@ -17,9 +17,9 @@ import { ServiceError } from './errors.js';
 export interface PidRecord {
   pid: number;
   startedAt: string;
-  /** The config file (its real path) and the target: the service's identity. */
-  configPath: string;
-  target: string;
+  /** The config file (its real path) and the target: the service's identity (absent in older pid files). */
+  configPath?: string;
+  target?: string;
   /** Undefined when there was no /proc to read it from: such a service cannot be proven later. */
   process?: ProcessIdentity;
 }
@@ -59,12 +59,17 @@ function parseRecord(text: string): PidRecord | string {
   if (
     !isSignallablePid(pid) ||
     typeof startedAt !== 'string' ||
-    typeof configPath !== 'string' ||
-    typeof target !== 'string' ||
+    (configPath !== undefined && typeof configPath !== 'string') ||
+    (target !== undefined && typeof target !== 'string') ||
     (process !== undefined && !isIdentity(process))
   )
     return 'is not a notifier pid file';
-  return { pid, startedAt, configPath, target, ...(process === undefined ? {} : { process }) };
+  return {
+    pid,
+    startedAt,
+    ...(configPath === undefined ? {} : { configPath, target }),
+    ...(process === undefined ? {} : { process }),
+  } as PidRecord;
 }
 
 function sameProcess(a: ProcessIdentity, b: ProcessIdentity): boolean {
@@ -76,8 +81,7 @@ export function judge(record: PidRecord): PidFileState {
   const found = lookUpProcess(record.pid);
   if ('gone' in found) return { state: 'stale', reason: `pid ${record.pid} is no longer running` };
   if ('unknown' in found) return { state: 'unproven', record, reason: found.unknown };
-  if (!record.process)
-    return { state: 'unproven', record, reason: 'the pid file does not say when that process started (there was no /proc to read it)' };
+  if (!record.process) return { state: 'unproven', record, reason: 'the pid file does not record when that process started' };
   if (!sameProcess(found.found, record.process)) return { state: 'stale', reason: `pid ${record.pid} is now another process` };
   return { state: 'running', record };
 }

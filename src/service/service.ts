@@ -286,42 +286,32 @@ export class NotificationService {
   }
 
   /**
-   * After a change of the spool: a write that failed is logged, and whatever waits to be written (or
-   * deleted) is tried again later; never thrown, so that a full or read-only disk never ends the service.
+   * After a change of the spool: a write or deletion that failed is logged, and whatever waits to be
+   * written (or deleted) is tried again later; never thrown, so that a full or read-only disk never ends
+   * the service.
    */
   private afterSpoolChange(error: unknown): void {
+    // A retry already due takes care of this one too.
+    if (this.spoolRetry !== undefined || this.stopping.signal.aborted || !this.spool.dirty) return;
+    this.spoolFailures++;
+    const delayMs = backoffDelay(this.spoolFailures, SPOOL_RETRY_BACKOFF);
     if (error !== undefined) {
-      this.spoolFailures++;
-      // Logged by the retry from now on.
-      if (this.spoolRetry === undefined) this.logSpoolFailure(error);
+      const unwritten = this.spool.unwritten;
+      const kept = unwritten > 0 ? `; ${notifications(unwritten)} kept in memory until it can be` : '';
+      this.options.log(
+        'WARNING',
+        `cannot write the spool ${this.spoolPath}: ${describeErrno(error)}${kept}, next try in ${formatDuration(delayMs)}`,
+      );
     }
-    if (this.spool.dirty && this.spoolRetry === undefined && !this.stopping.signal.aborted) {
-      this.spoolRetry = setTimeout(() => this.flushSpool(), this.spoolRetryDelay());
-    }
-  }
-
-  private spoolRetryDelay(): number {
-    return backoffDelay(Math.max(1, this.spoolFailures), SPOOL_RETRY_BACKOFF);
-  }
-
-  private logSpoolFailure(error: unknown): void {
-    this.options.log(
-      'WARNING',
-      `cannot write the spool ${this.spoolPath}: ${describeErrno(error)}; ${notifications(this.spool.unwritten)} kept in memory until it can be, next try in ${formatDuration(this.spoolRetryDelay())}`,
-    );
+    this.spoolRetry = setTimeout(() => this.flushSpool(), delayMs);
   }
 
   private flushSpool(): void {
     this.spoolRetry = undefined;
     const error = this.spool.flush();
-    if (error === undefined) {
-      if (this.spoolFailures > 0) this.options.log('INFO', `the spool can be written again: every waiting notification is on disk`);
-      this.spoolFailures = 0;
-      return;
-    }
-    this.spoolFailures++;
-    this.logSpoolFailure(error);
-    this.afterSpoolChange(undefined);
+    if (error !== undefined) return this.afterSpoolChange(error);
+    if (this.spoolFailures > 0) this.options.log('INFO', 'the spool can be written again: every waiting notification is on disk');
+    this.spoolFailures = 0;
   }
 
   private clearTimers(): void {

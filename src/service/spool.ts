@@ -78,6 +78,14 @@ export class Spool {
       .sort((a, b) => a - b);
     this.nextSequence = (this.onDisk.at(-1) ?? 0) + 1;
     this.droppedCount = this.readDropped();
+    // Started with a lower limit than the spool holds: the oldest go, counted like any other drop.
+    const excess = this.onDisk.length - limit;
+    if (excess > 0) {
+      for (let i = 0; i < excess; i++) this.forget(this.onDisk[0]!);
+      this.droppedCount += excess;
+      // A failure leaves it dirty: the service's first flush writes it.
+      this.writeDropped();
+    }
   }
 
   /** Notifications waiting, on disk and in memory. */
@@ -250,10 +258,12 @@ export class Spool {
   }
 }
 
+/** Deletes file; one that is not there (also because its folder is gone) is fine. */
 function unlinkIfPresent(file: string): void {
   try {
     unlinkSync(file);
   } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error;
+    const code = errnoCode(error);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
   }
 }

@@ -3,11 +3,49 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { serviceFolder } from '../../src/service/control.js';
-import { capturedOutputs, CLI, type Sandbox } from './cli.js';
-import { TEST_TOKEN, type HipChatTestServer, type RecordedRequest } from './hipchat-server.js';
+import { capturedOutputs, CLI, createSandbox, type Sandbox } from './cli.js';
+import {
+  startHipChatServer,
+  TEST_TOKEN,
+  type HipChatServerOptions,
+  type HipChatTestServer,
+  type RecordedRequest,
+} from './hipchat-server.js';
 import { waitFor } from './wait.js';
+
+/**
+ * What a service test file shares, as hooks: a fresh sandbox per test (the same object, refilled), the
+ * service processes and HipChat servers a test started (killed and closed after it), and at the end of
+ * the file the check that no output held the token.
+ */
+export function useServiceTestSetup(): {
+  sandbox: Sandbox;
+  services: ChildProcess[];
+  startServer(options?: HipChatServerOptions): Promise<HipChatTestServer>;
+} {
+  const sandbox = {} as Sandbox;
+  const services: ChildProcess[] = [];
+  const servers: HipChatTestServer[] = [];
+  beforeEach(() => {
+    Object.assign(sandbox, createSandbox());
+  });
+  afterEach(async () => {
+    for (const service of services.splice(0)) if (service.exitCode === null) service.kill('SIGKILL');
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+    sandbox.remove();
+  });
+  afterAll(() => {
+    expect(capturedOutputs.filter((output) => output.includes(TEST_TOKEN))).toEqual([]);
+  });
+  const startServer = async (options: HipChatServerOptions = {}) => {
+    const server = await startHipChatServer(options);
+    servers.push(server);
+    return server;
+  };
+  return { sandbox, services, startServer };
+}
 
 export async function cli(sandbox: Sandbox, ...args: string[]): Promise<void> {
   const result = await sandbox.run(args);

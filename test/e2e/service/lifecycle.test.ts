@@ -1,12 +1,11 @@
 // The notification service end to end, as an operator runs it: the configure commands,
 // start/stop-notification-service and a HipChat-compatible server. The schedule and each disabled link
 // of the chain are tested in-process with fake timers (test/unit/service/service.test.ts).
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capturedOutputs, createSandbox, hasStackTrace, type Sandbox } from '../../support/cli.js';
-import { startHipChatServer, TEST_TOKEN, type HipChatServerOptions, type HipChatTestServer } from '../../support/hipchat-server.js';
+import { describe, expect, it } from 'vitest';
+import { hasStackTrace } from '../../support/cli.js';
 import { isProcessAlive } from '../../../src/util/process.js';
 import { waitFor } from '../../support/wait.js';
 import {
@@ -16,32 +15,11 @@ import {
   HEALTH_MESSAGE,
   serviceFolderOf,
   startService,
+  useServiceTestSetup,
   waitForDeliveries,
 } from '../../support/service.js';
 
-let sandbox: Sandbox;
-let servers: HipChatTestServer[];
-let services: ChildProcess[];
-
-beforeEach(() => {
-  sandbox = createSandbox();
-  servers = [];
-  services = [];
-});
-afterEach(async () => {
-  for (const service of services) if (service.exitCode === null) service.kill('SIGKILL');
-  await Promise.all(servers.map((server) => server.close()));
-  sandbox.remove();
-});
-afterAll(() => {
-  expect(capturedOutputs.filter((output) => output.includes(TEST_TOKEN))).toEqual([]);
-});
-
-async function startServer(options: HipChatServerOptions = {}): Promise<HipChatTestServer> {
-  const server = await startHipChatServer(options);
-  servers.push(server);
-  return server;
-}
+const { sandbox, services, startServer } = useServiceTestSetup();
 
 describe('the seed scenario', () => {
   it('sends CPU health checks with the right text and colour, and stops cleanly', async () => {
@@ -61,6 +39,12 @@ describe('the seed scenario', () => {
       expect(body.color).toBe(COLOR_OF_LEVEL[match![1]!]);
       expect(body.message_format).toBe('text');
     }
+    // Issue 10: the first result covers its first 200 ms, not the time since boot (CPU time is summed over
+    // the cores, and a loaded machine may run the timer late: hence the margin).
+    const [, seconds, milliseconds] = /Time CPU used: (\d+) seconds (\d+) milliseconds/.exec(
+      (server.delivered()[0]!.body as { message: string }).message,
+    )!;
+    expect(Number(seconds) * 1000 + Number(milliseconds)).toBeLessThanOrEqual(200 * cpus().length * 5);
   });
 });
 
