@@ -5,6 +5,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { serviceFolder } from '../../src/service/control.js';
+import { inspectPidFile } from '../../src/service/pid-file.js';
 import { capturedOutputs, CLI, createSandbox, type Sandbox } from './cli.js';
 import {
   startHipChatServer,
@@ -33,6 +34,8 @@ export function useServiceTestSetup(): {
   });
   afterEach(async () => {
     for (const service of services.splice(0)) if (service.exitCode === null) service.kill('SIGKILL');
+    // And those a failed test left running in the background (--detach): proven to be this sandbox's services.
+    for (const pid of detachedServices(sandbox)) process.kill(pid, 'SIGKILL');
     await Promise.all(servers.splice(0).map((server) => server.close()));
     sandbox.remove();
   });
@@ -45,6 +48,30 @@ export function useServiceTestSetup(): {
     return server;
   };
   return { sandbox, services, startServer };
+}
+
+/** The pids of the services running in the sandbox's state folder, each proven by its pid file. */
+function detachedServices(sandbox: Sandbox): number[] {
+  const services = join(sandbox.stateDir, 'services');
+  const pidFiles = readdirSafe(services).flatMap((config) =>
+    readdirSafe(join(services, config)).map((target) => join(services, config, target, 'service.pid')),
+  );
+  return pidFiles.flatMap((path) => {
+    try {
+      const state = inspectPidFile(path);
+      return state.state === 'running' ? [state.record.pid] : [];
+    } catch {
+      return []; // a link or a folder where the pid file should be: nothing of ours runs from it
+    }
+  });
+}
+
+function readdirSafe(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return [];
+  }
 }
 
 export async function cli(sandbox: Sandbox, ...args: string[]): Promise<void> {
