@@ -49,7 +49,13 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<Co
   const healthcheck = healthcheckOf(section);
   const settings = historySettingsOf(healthcheck);
   // While the historical trace is off there is no history to show (Payara has no store then).
-  const entries = settings ? readHistory(historyFile(resolveStateDir(context.env), target), settings, first ?? settings.size) : [];
+  const entries = settings
+    ? readHistory(
+        historyFile({ stateDir: resolveStateDir(context.env), configPath: context.configPath, target }),
+        settings,
+        first ?? settings.size,
+      )
+    : [];
 
   if (booleanOption(args, 'json')) {
     const json = {

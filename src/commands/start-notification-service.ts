@@ -1,17 +1,16 @@
 // start-notification-service: runs the target's notification service in the foreground (systemd,
 // containers, CI), or with --detach in the background with its log in the state folder.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync } from 'node:fs';
 import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
 import { UsageError } from '../cli/errors.js';
 import { resolveStateDir } from '../config/paths.js';
-import { pidFile, serviceFolder } from '../service/control.js';
+import { asServiceError, existingServiceFolder, logFile, pidFile, prepareServiceFolder, type ServiceId } from '../service/control.js';
 import { ServiceError } from '../service/errors.js';
-import { alreadyRunning, claimPidFile, releasePidFile, runningService } from '../service/pid-file.js';
+import { alreadyRunning, claimPidFile, inspectPidFile, releasePidFile, unproven } from '../service/pid-file.js';
 import type { LogLevel } from '../service/service.js';
 import { DEFAULT_SPOOL_LIMIT } from '../service/spool.js';
-import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
+import { openPrivateAppend } from '../util/safe-fs.js';
 import { abortableSleep } from '../util/sleep.js';
 import type { CommandContext, CommandOutcome } from './shared/command.js';
 import { targetName, targetOption } from './shared/target.js';
@@ -20,7 +19,8 @@ export const spec: CommandSpec = {
   name: 'start-notification-service',
   details: [
     'Runs the health checks of the target and sends their results to HipChat, while the notification service, the HipChat notifier, the health check service, its HipChat notifier and a checker are enabled.',
-    'Logs one line per event on stderr. SIGTERM or Ctrl-C stops it within 5 seconds; notifications not yet sent stay in the spool and go out at the next start.',
+    'A service is identified by its config file and its target: one service per config file and target; stop-notification-service with the same --config and --target stops it.',
+    'Logs one line per event on stderr. SIGTERM, SIGINT (Ctrl-C), SIGHUP or SIGQUIT stops it within 5 seconds; notifications not yet sent stay in the spool and go out at the next start.',
     'Configuration changes made with --dynamic=true apply within a second; others at the next start.',
   ].join('\n'),
   options: [
@@ -40,11 +40,17 @@ export const spec: CommandSpec = {
       description: 'In the background, then stop it',
       command: 'notifier start-notification-service --detach && notifier stop-notification-service',
     },
+    {
+      description: 'A second service, from another config file',
+      command: 'notifier --config ops.json start-notification-service --detach && notifier --config ops.json stop-notification-service',
+    },
   ],
 };
 
 const DETACH_WAIT_MS = 10_000;
 const DETACH_POLL_MS = 50;
+/** Each takes the same stop path: the checks stop, the request in flight finishes, the pid file goes. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
 
 function spoolLimit(args: ParsedArgs): number {
   const text = stringOption(args, 'spoolLimit');
@@ -58,18 +64,28 @@ function logLine(level: LogLevel, message: string): string {
   return `${new Date().toISOString()} ${level.padEnd(7)} ${message}`;
 }
 
+/** Refuses early, before anything is started, when a service of this config and target runs (or may run). */
+function refuseIfRunning(id: ServiceId): void {
+  if (!existingServiceFolder(id)) return;
+  const current = inspectPidFile(pidFile(id));
+  if (current.state === 'running') throw alreadyRunning(id, current.record);
+  if (current.state === 'unproven') throw unproven(id, current, 'no second service was started', `If none runs, remove ${pidFile(id)}.`);
+}
+
 /** Starts this same command without --detach as a background process; returns once it runs. */
-async function detach(context: CommandContext, target: string, stateDir: string, limit: number): Promise<void> {
-  const pidPath = pidFile(stateDir, target);
-  const running = runningService(pidPath);
-  if (running) throw alreadyRunning(target, running);
-  const folder = serviceFolder(stateDir, target);
-  makePrivateFolder(folder);
-  const logPath = join(folder, 'service.log');
-  const log = openSync(logPath, 'a', PRIVATE_FILE_MODE);
+async function detach(context: CommandContext, id: ServiceId, limit: number): Promise<void> {
+  refuseIfRunning(id);
+  prepareServiceFolder(id);
+  const logPath = logFile(id);
+  let log: number;
+  try {
+    log = openPrivateAppend(logPath, 'Log file');
+  } catch (error) {
+    throw asServiceError(error);
+  }
   const child = spawn(
     process.execPath,
-    [process.argv[1]!, 'start-notification-service', `--target=${target}`, `--spoolLimit=${limit}`, `--config=${context.configPath}`],
+    [process.argv[1]!, 'start-notification-service', `--target=${id.target}`, `--spoolLimit=${limit}`, `--config=${id.configPath}`],
     { detached: true, stdio: ['ignore', log, log], env: context.env },
   );
   closeSync(log);
@@ -77,8 +93,9 @@ async function detach(context: CommandContext, target: string, stateDir: string,
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + DETACH_WAIT_MS;
   while (Date.now() < deadline) {
-    if (runningService(pidPath)?.pid === child.pid) {
-      context.print(`Notification service for target ${target} started in the background (pid ${child.pid}); log: ${logPath}`);
+    const current = inspectPidFile(pidFile(id));
+    if (current.state === 'running' && current.record.pid === child.pid) {
+      context.print(`Notification service for target ${id.target} started in the background (pid ${child.pid}); log: ${logPath}`);
       return;
     }
     const code = await Promise.race([exited, abortableSleep(DETACH_POLL_MS).then(() => undefined)]);
@@ -87,31 +104,45 @@ async function detach(context: CommandContext, target: string, stateDir: string,
   throw new ServiceError(`The notification service did not start within ${DETACH_WAIT_MS / 1000} s; see ${logPath}`);
 }
 
+/** Resolves with the first stop signal; from then on a second one has its default effect (it ends the process at once). */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      for (const other of STOP_SIGNALS) process.off(other, onSignal);
+      resolve(signal);
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  });
+}
+
 export async function run(context: CommandContext, args: ParsedArgs): Promise<CommandOutcome> {
-  const target = targetName(args);
+  const id: ServiceId = { stateDir: resolveStateDir(context.env), configPath: context.configPath, target: targetName(args) };
   const limit = spoolLimit(args);
-  const stateDir = resolveStateDir(context.env);
   if (booleanOption(args, 'detach')) {
-    await detach(context, target, stateDir, limit);
+    await detach(context, id, limit);
     return {};
   }
 
-  const pidPath = pidFile(stateDir, target);
-  claimPidFile(pidPath, target);
-  const { NotificationService } = await import('../service/service.js');
+  // Listening before anything is claimed: a signal during the start takes the stop path too.
+  const stopped = stopSignal();
+  prepareServiceFolder(id);
+  const record = await claimPidFile(id);
   const log = (level: LogLevel, message: string) => context.report(logLine(level, message));
-  const service = new NotificationService({ configPath: context.configPath, stateDir, target, env: context.env, log, spoolLimit: limit });
   try {
-    log('INFO', `notification service for target ${target} starting (pid ${process.pid})`);
+    const { NotificationService } = await import('../service/service.js');
+    const service = new NotificationService({ ...id, env: context.env, log, spoolLimit: limit });
+    log('INFO', `notification service for target ${id.target} starting (pid ${process.pid}, config ${record.configPath})`);
+    if (!record.process)
+      log(
+        'WARNING',
+        'there is no /proc to record this process in: stop-notification-service will not be able to prove it is the service, and will not signal it',
+      );
     await service.start();
-    await new Promise<void>((resolve) => {
-      process.once('SIGTERM', resolve);
-      process.once('SIGINT', resolve);
-    });
-    log('INFO', 'stopping');
+    const signal = await stopped;
+    log('INFO', `stopping (${signal})`);
     await service.stop();
   } finally {
-    releasePidFile(pidPath);
+    releasePidFile(id, record);
   }
   return {};
 }

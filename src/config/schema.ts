@@ -1,5 +1,6 @@
 // The config file's shape. zod/mini rather than full zod: it costs a fraction of the start-up time.
 import * as z from 'zod/mini';
+import { escapeKeys, unescapeKey, unescapeKeys } from '../util/plain-data.js';
 import { parseRate } from '../util/rate.js';
 import { checkApiUrl, MAX_ROOM_NAME_LENGTH, tokenProblem } from './values.js';
 
@@ -82,7 +83,24 @@ export function notificationServiceOf(target: TargetConfig | undefined): Notific
 }
 
 export function emptyConfig(): ConfigDocument {
-  return { version: CONFIG_VERSION, targets: {} };
+  return { version: CONFIG_VERSION, targets: Object.create(null) as ConfigDocument['targets'] };
+}
+
+export type ConfigCheck = { success: true; data: ConfigDocument } | { success: false; issues: z.core.$ZodIssue[] };
+
+/**
+ * Checks a configuration against the schema. The result is plain data (null-prototype objects), so that a
+ * target or checker named '__proto__', 'constructor' or 'hasOwnProperty' is an ordinary key; '__proto__'
+ * keys (which zod skips) are checked and kept like any other, and unknown keys are kept.
+ */
+export function checkConfig(data: unknown): ConfigCheck {
+  const result = configSchema.safeParse(escapeKeys(data));
+  if (result.success) return { success: true, data: unescapeKeys(result.data) };
+  const issues = result.error.issues.map((issue) => ({
+    ...issue,
+    path: issue.path.map((segment) => (typeof segment === 'string' ? unescapeKey(segment) : segment)),
+  }));
+  return { success: false, issues };
 }
 
 /** One line saying where and what: 'targets.server.hipchat.enabled: expected boolean'. */

@@ -1,12 +1,20 @@
 // The config file: read strictly, written atomically under a lock, never "repaired".
 // Reads are synchronous (node:fs): the file is small, and node:fs/promises alone costs milliseconds
 // of start-up; the lock and atomic-write modules load only when a command writes.
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { describeErrno, errnoCode } from '../util/errno.js';
+import { writeToDescriptor } from '../util/fd-output.js';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
+import { parsePlainJson } from '../util/plain-data.js';
+import { folderProblem, readableByOthers, writableByOthers } from '../util/safe-fs.js';
 import { ConfigError } from './errors.js';
-import { CONFIG_VERSION, configSchema, describeSchemaIssue, emptyConfig, type ConfigDocument } from './schema.js';
+import { checkConfig, CONFIG_VERSION, describeSchemaIssue, emptyConfig, type ConfigDocument } from './schema.js';
+
+export interface ReadOptions {
+  /** Told when the file holds a token and others may read it; default: one 'Warning: …' line on stderr per file. */
+  warn?: (text: string) => void;
+}
 
 /** A one-line reason for a failed file operation, naming the path. */
 export function describeFileError(action: string, path: string, error: unknown): unknown {
@@ -37,10 +45,49 @@ function locate(path: string): { realPath: string; exists: boolean } {
   }
 }
 
+/**
+ * Refuses a config file, or the folder it lies in, that others may write: they could send its token to a
+ * server of theirs. A sticky folder (like /tmp) is fine: others cannot replace what is ours there.
+ * Returns the file's stats when it exists.
+ */
+function checkPermissions(path: string, realPath: string): Stats | undefined {
+  const folder = dirname(realPath);
+  let problem: string | undefined;
+  let stats: Stats;
+  try {
+    problem = folderProblem(folder, { followLink: true, allowSticky: true });
+    if (problem === undefined) stats = statSync(realPath);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw describeFileError('read config file', path, error);
+  }
+  if (problem) throw new ConfigError(`Config folder ${folder} ${problem}`);
+  // A folder in its place is reported when it is read.
+  if (!stats!.isFile()) return undefined;
+  const writable = writableByOthers(stats!);
+  if (writable) throw new ConfigError(`Config file ${path} ${writable}, so anyone could redirect its token: run chmod 600 ${path}`);
+  return stats!;
+}
+
+const warnedFiles = new Set<string>();
+
+function warnOnStderr(path: string): (text: string) => void {
+  return (text) => {
+    if (warnedFiles.has(path)) return;
+    warnedFiles.add(path);
+    writeToDescriptor(2, `Warning: ${text}\n`);
+  };
+}
+
+function holdsToken(config: ConfigDocument): boolean {
+  return Object.values(config.targets).some((section) => Boolean(section.hipchat?.token));
+}
+
 function parseDocument(path: string, text: string): ConfigDocument {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // Plain data: a target named '__proto__' or 'constructor' is a key like any other.
+    data = parsePlainJson(text);
   } catch (error) {
     // V8 quotes the text around the mistake ('Unexpected token 'e', ..."token": abc123"... is not valid JSON'),
     // which may be part of the token: keep only the reason.
@@ -53,9 +100,9 @@ function parseDocument(path: string, text: string): ConfigDocument {
       `Config file ${path} has version ${version}, newer than this notifier understands (${CONFIG_VERSION}): upgrade notifier`,
     );
   }
-  const result = configSchema.safeParse(data);
+  const result = checkConfig(data);
   if (!result.success) {
-    const issues = result.error.issues;
+    const issues = result.issues;
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
     throw new ConfigError(`Config file ${path} is not a valid notifier configuration: ${describeSchemaIssue(issues[0]!)}${more}`);
   }
@@ -73,10 +120,19 @@ function readExisting(path: string, realPath: string): ConfigDocument {
   return parseDocument(path, text);
 }
 
-/** The configuration, or undefined when there is no file yet. Throws ConfigError for any other problem. */
-export async function readConfig(path: string): Promise<ConfigDocument | undefined> {
+/**
+ * The configuration, or undefined when there is no file yet. Throws ConfigError for any other problem,
+ * also when others may write the file or its folder; warns when others may read a file that holds a token.
+ */
+export async function readConfig(path: string, options: ReadOptions = {}): Promise<ConfigDocument | undefined> {
   const { realPath, exists } = locate(path);
-  return exists ? readExisting(path, realPath) : undefined;
+  if (!exists) return undefined;
+  const stats = checkPermissions(path, realPath);
+  const config = readExisting(path, realPath);
+  const readable = stats && readableByOthers(stats);
+  if (readable && holdsToken(config))
+    (options.warn ?? warnOnStderr(realPath))(`Config file ${path} ${readable} and holds a token: run chmod 600 ${path}`);
+  return config;
 }
 
 /**
@@ -91,6 +147,7 @@ export async function updateConfig(path: string, change: (config: ConfigDocument
   } catch (error) {
     throw describeFileError('create config folder', folder, error);
   }
+  checkPermissions(path, realPath);
   const [{ withFileLock }, { removeOrphanTempFiles, writeFileAtomic }] = await Promise.all([
     import('../util/lock.js'),
     import('../util/atomic-write.js'),
@@ -100,10 +157,9 @@ export async function updateConfig(path: string, change: (config: ConfigDocument
       removeOrphanTempFiles(folder, basename(realPath));
       const config = readExisting(path, realPath);
       change(config);
-      const checked = configSchema.safeParse(config);
+      const checked = checkConfig(config);
       // A change that breaks the schema is a bug of ours, not the user's: refuse to write it.
-      if (!checked.success)
-        throw new ConfigError(`Refusing to write an invalid configuration: ${describeSchemaIssue(checked.error.issues[0]!)}`);
+      if (!checked.success) throw new ConfigError(`Refusing to write an invalid configuration: ${describeSchemaIssue(checked.issues[0]!)}`);
       writeFileAtomic(realPath, `${JSON.stringify(config, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
       return config;
     });

@@ -17,8 +17,11 @@ export interface CheckResult {
   message: string;
 }
 
-/** Measures once; called at the checker's fixed rate. Keeps what it needs between runs. */
-export type Checker = () => CheckResult;
+/**
+ * Measures once; called at the checker's fixed rate. Keeps what it needs between runs. `overInterval`:
+ * it measures the interval since its previous run (or its creation), so its first run is after one period.
+ */
+export type Checker = (() => CheckResult) & { readonly overInterval?: boolean };
 
 export const LEVEL_OF_STATUS: Record<HealthStatus, Level> = {
   CRITICAL: 'SEVERE',
@@ -47,12 +50,12 @@ function cpuTimes(): { busy: number; total: number } {
 }
 
 /**
- * The machine's CPU use over the interval since the previous run (since boot for the first run), and
- * the CPU time that took, summed over all cores.
+ * The machine's CPU use over the interval since the previous run (since its creation for the first run),
+ * and the CPU time that took, summed over all cores.
  */
 export function cpuChecker(thresholds: Thresholds, readTimes = cpuTimes): Checker {
-  let previous = { busy: 0, total: 0 };
-  return () => {
+  let previous = readTimes();
+  const check = () => {
     const current = readTimes();
     const busy = current.busy - previous.busy;
     const total = current.total - previous.total;
@@ -63,6 +66,7 @@ export function cpuChecker(thresholds: Thresholds, readTimes = cpuTimes): Checke
       message: `CPU%: ${formatTwoDecimals(percentage)}, Time CPU used: ${prettyPrintDuration(busy)}`,
     };
   };
+  return Object.assign(check, { overInterval: true });
 }
 
 /** Total and available physical memory in bytes: /proc/meminfo's MemAvailable where there is one. */

@@ -10,7 +10,7 @@ import type { Level } from '../healthcheck/checkers.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { describeErrno, errnoCode } from '../util/errno.js';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
-import { serviceFolder } from './control.js';
+import { serviceFolder, type ServiceId } from './control.js';
 import { ServiceError } from './errors.js';
 
 const HISTORY_VERSION = 1;
@@ -27,8 +27,9 @@ export interface HistoryEntry {
   message: string;
 }
 
-export function historyFile(stateDir: string, target: string): string {
-  return join(serviceFolder(stateDir, target), 'history.json');
+/** The history of the service of one config file and target (control.ts: how a service is identified). */
+export function historyFile(id: ServiceId): string {
+  return join(serviceFolder(id), 'history.json');
 }
 
 /** Older than the timeout: the age in whole seconds beyond it, as Payara's cleanup task decides. */

@@ -3,7 +3,6 @@
 // checker runs at its fixed rate and each result becomes a HipChat notification. Results go through a
 // spool on disk and then the same delivery path as send-hipchat-notification (client, shared rate
 // limiter, retries), so that nothing is lost on a stop, a crash or an outage.
-import { join } from 'node:path';
 import { notifierTargetOf } from '../config/notifier-target.js';
 import { notificationServiceOf, type HipChatNotifierConfig, type TargetConfig, type TimeUnit } from '../config/schema.js';
 import { readConfig } from '../config/store.js';
@@ -12,10 +11,13 @@ import { CHECKER_FACTORIES, LEVEL_OF_STATUS, type Checker, type Level } from '..
 import { cumulativeMessages, healthCheckSubject, originSuffix, resultEntryText } from '../healthcheck/payara-format.js';
 import { HipChatError, RateLimitError } from '../notifier/errors.js';
 import type { Color, RoomNotification } from '../notifier/message.js';
-import { NotificationSender } from '../notifier/send.js';
-import { MS_PER } from '../util/duration.js';
+import { NotificationSender, type NotifierTarget, type SendOptions } from '../notifier/send.js';
+import { WAIT_REASONS, type WaitReason } from '../notifier/waits.js';
+import { formatDuration, MS_PER } from '../util/duration.js';
+import { describeErrno } from '../util/errno.js';
 import { abortableSleep, backoffDelay, MAX_TIMER_MS, type Backoff } from '../util/sleep.js';
-import { readReloadRequest, serviceFolder } from './control.js';
+import { asServiceError, prepareServiceFolder, readReloadRequest, type ServiceId } from './control.js';
+import { ServiceError } from './errors.js';
 import { historyFile, HistoryStore } from './history.js';
 import { Spool } from './spool.js';
 
@@ -28,7 +30,12 @@ export interface ServiceOptions {
   env: NodeJS.ProcessEnv;
   log: (level: LogLevel, message: string) => void;
   spoolLimit?: number;
+  /** What sends to HipChat; default a NotificationSender (tests give one that fails in a chosen way). */
+  createSender?: (target: NotifierTarget, options: SendOptions) => Sender;
 }
+
+/** The part of NotificationSender the service uses. */
+export type Sender = Pick<NotificationSender, 'send' | 'close'>;
 
 const COLOR_OF_LEVEL: Record<Level, Color> = { SEVERE: 'red', WARNING: 'yellow', INFO: 'green', FINE: 'gray' };
 const UNIT_MS: Record<TimeUnit, number> = {
@@ -46,6 +53,17 @@ const RELOAD_POLL_MS = 250;
 const IDLE_RECHECK_MS = 1000;
 /** Between tries while HipChat is down or slow (the sender's own retries come first). */
 const RETRY_BACKOFF: Backoff = { firstMs: 1000, maxMs: 30_000, jitter: false };
+/**
+ * The longest the service waits before asking again, whatever a rate-limit answer said (a far-future or
+ * absurd reset must neither stop it for days nor overflow a timer): HipChat's windows are shorter.
+ */
+const MAX_RETRY_WAIT_MS = 15 * MS_PER.minute;
+/** Between tries to write a spool that refused a write (disk full, read-only, permissions). */
+const SPOOL_RETRY_BACKOFF: Backoff = { firstMs: 1000, maxMs: 30_000, jitter: false };
+/** A wait at least this long is logged with its reason: otherwise a log would look like a hang. */
+const WAIT_LOG_MIN_MS = 5000;
+/** Drops that go on after a summary (results faster than the rate limit) are summed into the next, at most one this often. */
+const SUMMARY_INTERVAL_MS = MS_PER.minute;
 /** A stop must not wait for a slow HipChat longer than this (SIGTERM exits within 5 s). */
 const SERVICE_REQUEST_TIMEOUT_MS = 4000;
 
@@ -81,7 +99,8 @@ function planOf(section: TargetConfig | undefined, log: ServiceOptions['log']): 
   const checkers: ScheduledChecker[] = [];
   for (const [serviceName, checker] of Object.entries(healthcheck?.checkers ?? {})) {
     if (!checker.enabled) continue;
-    if (!CHECKER_FACTORIES[serviceName]) {
+    // Own keys only: a checker named 'constructor' is not Object's.
+    if (!Object.hasOwn(CHECKER_FACTORIES, serviceName)) {
       log('WARNING', `${serviceName} is enabled but notifier does not provide it: not run`);
       continue;
     }
@@ -125,30 +144,67 @@ function senderKey(hipchat: HipChatNotifierConfig): string {
   return JSON.stringify([apiUrl, roomName, token, rateLimit, caFile, insecure]);
 }
 
+/** '2026-11-26T11:12:41Z': when a wait of `ms` from now ends. */
+function clockAfter(ms: number): string {
+  return new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function notifications(count: number): string {
+  return `${count} notification${count === 1 ? '' : 's'}`;
+}
+
 export class NotificationService {
+  private readonly id: ServiceId;
   private readonly spool: Spool;
+  private readonly spoolPath: string;
   private readonly stopping = new AbortController();
   private plan: Plan = { hipchat: undefined, disabled: [], checkers: [], noisy: false, history: undefined };
   private readonly history: HistoryStore;
   private timers: NodeJS.Timeout[] = [];
   private reloadPoller: NodeJS.Timeout | undefined;
   private lastReloadRequest = '';
-  private sender: { key: string; sender: NotificationSender } | undefined;
+  private lastPollProblem = '';
+  private sender: { key: string; sender: Sender } | undefined;
   private wake: (() => void) | undefined;
   private delivery: Promise<void> | undefined;
-  /** Notifications dropped from a full spool and not yet reported in a summary notification. */
-  private droppedUnreported = 0;
+  /** Failed tries in a row to write the spool, and the timer of the next. */
+  private spoolFailures = 0;
+  private spoolRetry: NodeJS.Timeout | undefined;
+  /** Set while a summary of dropped notifications was sent less than SUMMARY_INTERVAL_MS ago. */
+  private summaryPause: NodeJS.Timeout | undefined;
 
+  /** Makes (and checks) the service's folders and opens its spool; a ServiceError when they cannot be used. */
   constructor(private readonly options: ServiceOptions) {
-    this.spool = new Spool(join(serviceFolder(options.stateDir, options.target), 'spool'), options.spoolLimit);
-    this.history = new HistoryStore(historyFile(options.stateDir, options.target), (message) => options.log('WARNING', message));
+    this.id = { stateDir: options.stateDir, configPath: options.configPath, target: options.target };
+    this.spoolPath = prepareServiceFolder(this.id, 'spool');
+    const log = options.log;
+    try {
+      this.spool = new Spool(this.spoolPath, options.spoolLimit, {
+        badItem: (file, reason, movedTo) =>
+          log(
+            'WARNING',
+            `spool item ${file} cannot be read (${reason}): ${movedTo ? `moved to ${movedTo}` : 'it could not be moved aside either, so it is skipped'}`,
+          ),
+      });
+    } catch (error) {
+      const converted = asServiceError(error);
+      throw converted instanceof ServiceError
+        ? converted
+        : new ServiceError(`Cannot use the spool folder ${this.spoolPath}: ${describeErrno(error)}`);
+    }
+    this.history = new HistoryStore(historyFile(this.id), (message) => options.log('WARNING', message));
   }
 
   /** Reads the configuration (a bad one is a ConfigError), starts the checks and the delivery. */
   async start(): Promise<void> {
-    this.lastReloadRequest = readReloadRequest(this.options.stateDir, this.options.target);
+    this.lastReloadRequest = this.readReloadRequest();
     const section = await this.readSection();
     if (this.spool.size > 0) this.options.log('INFO', `${this.spool.size} notifications waiting in the spool from before`);
+    if (this.spool.dropped > 0)
+      this.options.log(
+        'INFO',
+        `${notifications(this.spool.dropped)} dropped before this start, not yet reported: a summary will tell the room`,
+      );
     this.apply(section);
     this.reloadPoller = setInterval(() => void this.pollReloadRequest(), RELOAD_POLL_MS);
     this.delivery = this.deliver();
@@ -158,19 +214,41 @@ export class NotificationService {
   async stop(): Promise<void> {
     clearInterval(this.reloadPoller);
     this.clearTimers();
+    clearTimeout(this.spoolRetry);
+    clearTimeout(this.summaryPause);
     this.stopping.abort(new Error('stopping'));
     this.wake?.();
     await this.delivery;
     await this.sender?.sender.close();
-    this.options.log('INFO', `stopped; ${this.spool.size} notifications kept in the spool`);
+    const error = this.spool.dirty ? this.spool.flush() : undefined;
+    const lost = this.spool.unwritten;
+    if (error !== undefined && lost > 0)
+      this.options.log('SEVERE', `${notifications(lost)} could not be written to the spool (${describeErrno(error)}) and are lost`);
+    this.options.log('INFO', `stopped; ${this.spool.size - lost} notifications kept in the spool`);
   }
 
   private async readSection(): Promise<TargetConfig | undefined> {
-    return (await readConfig(this.options.configPath))?.targets[this.options.target];
+    const config = await readConfig(this.options.configPath, { warn: (text) => this.options.log('WARNING', text) });
+    // Own keys only: a target named 'constructor' or '__proto__' is a target like any other.
+    return config && Object.hasOwn(config.targets, this.options.target) ? config.targets[this.options.target] : undefined;
+  }
+
+  private readReloadRequest(): string {
+    try {
+      const request = readReloadRequest(this.id);
+      this.lastPollProblem = '';
+      return request;
+    } catch (error) {
+      const problem = (error as Error).message;
+      // Once, not every quarter of a second.
+      if (problem !== this.lastPollProblem) this.options.log('WARNING', `reload requests cannot be read: ${problem}`);
+      this.lastPollProblem = problem;
+      return this.lastReloadRequest;
+    }
   }
 
   private async pollReloadRequest(): Promise<void> {
-    const request = readReloadRequest(this.options.stateDir, this.options.target);
+    const request = this.readReloadRequest();
     if (request === this.lastReloadRequest) return;
     this.lastReloadRequest = request;
     try {
@@ -198,11 +276,18 @@ export class NotificationService {
     this.wake?.();
   }
 
-  /** Fixed rate, first run at once. */
+  /** Fixed rate, first run at once; a checker that measures an interval first reports after one period. */
   private schedule(scheduled: ScheduledChecker): void {
     const check = CHECKER_FACTORIES[scheduled.serviceName]!(scheduled.thresholds);
-    const run = () => this.record(scheduled.checkerName, check());
-    run();
+    const run = () => {
+      // A timer's exception would end the process (and leave the pid file): log it instead.
+      try {
+        this.record(scheduled.checkerName, check());
+      } catch (error) {
+        this.options.log('SEVERE', `${scheduled.serviceName} failed: ${(error as Error).message}`);
+      }
+    };
+    if (!check.overInterval) run();
     this.timers.push(setInterval(run, scheduled.periodMs));
   }
 
@@ -211,13 +296,40 @@ export class NotificationService {
     // The history keeps every result, sent or not (as Payara's did).
     if (this.plan.history) this.history.add({ time: Date.now(), level, subject, message }, this.plan.history);
     if (level === 'FINE' && !this.plan.noisy) return;
-    const dropped = this.spool.append(notification);
+    const { dropped, error } = this.spool.append(notification);
     this.options.log('INFO', `queued: ${notification.message.split('\n').at(-1)}`);
-    if (dropped > 0) {
-      this.droppedUnreported += dropped;
-      this.options.log('WARNING', `spool full: dropped the ${dropped} oldest notification(s)`);
-    }
+    if (dropped > 0) this.options.log('WARNING', `spool full: dropped the ${dropped} oldest notification(s)`);
+    this.afterSpoolChange(error);
     this.wake?.();
+  }
+
+  /**
+   * After a change of the spool: a write or deletion that failed is logged, and whatever waits to be
+   * written (or deleted) is tried again later; never thrown, so that a full or read-only disk never ends
+   * the service.
+   */
+  private afterSpoolChange(error: unknown): void {
+    // A retry already due takes care of this one too.
+    if (this.spoolRetry !== undefined || this.stopping.signal.aborted || !this.spool.dirty) return;
+    this.spoolFailures++;
+    const delayMs = backoffDelay(this.spoolFailures, SPOOL_RETRY_BACKOFF);
+    if (error !== undefined) {
+      const unwritten = this.spool.unwritten;
+      const kept = unwritten > 0 ? `; ${notifications(unwritten)} kept in memory until it can be` : '';
+      this.options.log(
+        'WARNING',
+        `cannot write the spool ${this.spoolPath}: ${describeErrno(error)}${kept}, next try in ${formatDuration(delayMs)}`,
+      );
+    }
+    this.spoolRetry = setTimeout(() => this.flushSpool(), delayMs);
+  }
+
+  private flushSpool(): void {
+    this.spoolRetry = undefined;
+    const error = this.spool.flush();
+    if (error !== undefined) return this.afterSpoolChange(error);
+    if (this.spoolFailures > 0) this.options.log('INFO', 'the spool can be written again: every waiting notification is on disk');
+    this.spoolFailures = 0;
   }
 
   private clearTimers(): void {
@@ -225,19 +337,31 @@ export class NotificationService {
     this.timers = [];
   }
 
-  private currentSender(hipchat: HipChatNotifierConfig): NotificationSender {
+  private currentSender(hipchat: HipChatNotifierConfig): Sender {
     const key = senderKey(hipchat);
     if (this.sender?.key !== key) {
       void this.sender?.sender.close();
-      const sender = new NotificationSender(notifierTargetOf(hipchat), {
+      const options: SendOptions = {
         stateDir: this.options.stateDir,
         env: this.options.env,
         signal: this.stopping.signal,
         timeoutMs: SERVICE_REQUEST_TIMEOUT_MS,
-      });
+        onWait: (waitMs, reason) => this.logWait(waitMs, reason),
+      };
+      const target = notifierTargetOf(hipchat);
+      const sender = this.options.createSender?.(target, options) ?? new NotificationSender(target, options);
       this.sender = { key, sender };
     }
     return this.sender.sender;
+  }
+
+  /** One line for a wait inside the sender long enough to look like a hang: why, how many wait, until when. */
+  private logWait(waitMs: number, reason: WaitReason): void {
+    if (waitMs < WAIT_LOG_MIN_MS) return;
+    this.options.log(
+      'INFO',
+      `holding ${notifications(this.waiting())} back for ${WAIT_REASONS[reason]}; resuming in ${formatDuration(waitMs)} (at ${clockAfter(waitMs)})`,
+    );
   }
 
   /** Resolves on the next wake-up (a new notification, a reload, a stop) or after a while. */
@@ -252,25 +376,43 @@ export class NotificationService {
     });
   }
 
-  /** The next notification to send, and what to do once it is sent (or refused for good). */
+  /**
+   * The next notification to send, and what to do once it is sent (or refused for good). A summary of
+   * dropped notifications goes once the spool has room again: HipChat has taken one since the last drop,
+   * so the outage is over and its count is complete. One outage, one summary.
+   */
   private nextToSend(): { notification: RoomNotification; done: () => void } | undefined {
-    if (this.droppedUnreported > 0) {
-      const reported = this.droppedUnreported;
+    const reported = this.spool.dropped;
+    if (reported > 0 && this.spool.size < this.spool.limit && this.summaryPause === undefined) {
       const notification: RoomNotification = {
         message: `notifier dropped ${reported} health check notification(s) of target ${this.options.target}: its spool was full (limit ${this.spool.limit}) while HipChat could not take them`,
         messageFormat: 'text',
         color: 'red',
         notify: false,
       };
-      return { notification, done: () => (this.droppedUnreported -= reported) };
+      const done = () => {
+        this.afterSpoolChange(this.spool.reported(reported));
+        this.summaryPause = setTimeout(() => {
+          this.summaryPause = undefined;
+          this.wake?.();
+        }, SUMMARY_INTERVAL_MS);
+      };
+      return { notification, done };
     }
     const item = this.spool.oldest();
-    return item && { notification: item.notification, done: () => this.spool.remove(item.sequence) };
+    return item && { notification: item.notification, done: () => this.afterSpoolChange(this.spool.remove(item.sequence)) };
   }
 
   /** Notifications still to send: the spool, and a summary of dropped ones not yet sent. */
   private waiting(): number {
-    return this.spool.size + (this.droppedUnreported > 0 ? 1 : 0);
+    return this.spool.size + (this.spool.dropped > 0 ? 1 : 0);
+  }
+
+  /** How long to wait after a failed try: what a rate-limit answer asks for (within bounds), else a growing backoff. */
+  private retryWait(error: unknown, failures: number): number {
+    if (error instanceof RateLimitError && !Number.isNaN(error.retryAfterMs) && error.retryAfterMs > 0)
+      return Math.min(MAX_RETRY_WAIT_MS, Math.max(RETRY_BACKOFF.firstMs, error.retryAfterMs));
+    return backoffDelay(failures, RETRY_BACKOFF);
   }
 
   private async deliver(): Promise<void> {
@@ -285,9 +427,6 @@ export class NotificationService {
       }
       try {
         await this.currentSender(hipchat).send(next.notification);
-        next.done();
-        failures = 0;
-        this.options.log('INFO', `sent: ${next.notification.message.split('\n').at(-1)} (${this.waiting()} waiting)`);
       } catch (error) {
         if (this.stopping.signal.aborted) break;
         if (error instanceof HipChatError && !error.retryable) {
@@ -298,14 +437,21 @@ export class NotificationService {
         // HipChat down or slow, the rate limit, or a local problem (an unreadable CA file, say): the
         // notification stays spooled and is tried again later.
         failures++;
-        const waitMs = error instanceof RateLimitError ? error.retryAfterMs : backoffDelay(failures, RETRY_BACKOFF);
-        this.options.log('WARNING', `${(error as Error).message}; ${this.spool.size} waiting, next try in ${Math.ceil(waitMs / 1000)} s`);
+        const waitMs = this.retryWait(error, failures);
+        this.options.log(
+          'WARNING',
+          `${(error as Error).message}; ${this.waiting()} waiting, next try in ${formatDuration(waitMs)} (at ${clockAfter(waitMs)})`,
+        );
         try {
           await abortableSleep(waitMs, this.stopping.signal);
         } catch {
           break;
         }
+        continue;
       }
+      failures = 0;
+      next.done();
+      this.options.log('INFO', `sent: ${next.notification.message.split('\n').at(-1)} (${this.waiting()} waiting)`);
     }
   }
 }

@@ -5,3 +5,18 @@
 export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
 }
+
+/**
+ * A path where notifier keeps a private file or folder cannot be trusted: a symbolic link, not a regular
+ * file or folder, or open to other users. The message is one line naming the path and the fix.
+ */
+export class UnsafePathError extends Error {
+  override name = 'UnsafePathError';
+
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

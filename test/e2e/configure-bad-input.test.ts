@@ -1,6 +1,6 @@
 // Bad input to configure and get: the documented exit code, one clear line (plus asadmin's outcome
 // line), no stack trace, and a config file left exactly as it was.
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { capturedOutputs, createSandbox, hasStackTrace, permissionTestIds, type RunOptions, type Sandbox } from '../support/cli.js';
@@ -254,9 +254,10 @@ describe('permissions', () => {
 
   it.skipIf(!ids)('an unreadable config file: exit 1, named, unchanged', async () => {
     const config = join(sandbox.dir, 'locked', 'config.json');
-    mkdirSync(dirname(config));
-    // The folder is writable (the lock can be taken): only reading the file itself fails.
-    chmodSync(dirname(config), 0o777);
+    mkdirSync(dirname(config), { mode: 0o700 });
+    // The folder is the runner's and writable (the lock can be taken): only reading the file itself fails.
+    // (A folder writable by others, 0777, would be refused before that.)
+    if (ids?.uid !== undefined) chownSync(dirname(config), ids.uid, ids.gid!);
     writeFileSync(config, JSON.stringify({ version: 1, targets: {} }));
     chmodSync(config, 0o000);
     const result = await sandbox.run(['--config', config, CONFIGURE, ...VALID], ids);

@@ -295,10 +295,14 @@ describe('--dynamic', () => {
       ...(await runAll('none', [])),
     ];
     expect(results.map((result) => result.code)).toEqual(Array(results.length).fill(0));
-    expect(targets('dyn').map((target) => existsSync(reloadRequestFile(sandbox.stateDir, target)))).toEqual(
-      Array(CHANGES.length).fill(true),
-    );
-    expect([...targets('off'), ...targets('none')].some((target) => existsSync(reloadRequestFile(sandbox.stateDir, target)))).toBe(false);
+    expect(
+      targets('dyn').map((target) => existsSync(reloadRequestFile({ stateDir: sandbox.stateDir, configPath: sandbox.configPath, target }))),
+    ).toEqual(Array(CHANGES.length).fill(true));
+    expect(
+      [...targets('off'), ...targets('none')].some((target) =>
+        existsSync(reloadRequestFile({ stateDir: sandbox.stateDir, configPath: sandbox.configPath, target })),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -461,7 +465,7 @@ describe('bad input', () => {
         expect(lines.join('\n')).toContain(message);
         expect(lines).toHaveLength(message.split('\n').length);
         expect(readFileSync(box.configPath, 'utf8')).toBe(before);
-        expect(existsSync(reloadRequestFile(box.stateDir, 'server'))).toBe(false);
+        expect(existsSync(reloadRequestFile({ stateDir: box.stateDir, configPath: box.configPath, target: 'server' }))).toBe(false);
       } finally {
         box.remove();
       }

@@ -4,22 +4,92 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { capturedOutputs, CLI, type Sandbox } from './cli.js';
-import { TEST_TOKEN, type HipChatTestServer, type RecordedRequest } from './hipchat-server.js';
+import { afterAll, afterEach, beforeEach, expect } from 'vitest';
+import { serviceFolder } from '../../src/service/control.js';
+import { inspectPidFile } from '../../src/service/pid-file.js';
+import { capturedOutputs, CLI, createSandbox, type Sandbox } from './cli.js';
+import {
+  startHipChatServer,
+  TEST_TOKEN,
+  type HipChatServerOptions,
+  type HipChatTestServer,
+  type RecordedRequest,
+} from './hipchat-server.js';
 import { waitFor } from './wait.js';
+
+/**
+ * What a service test file shares, as hooks: a fresh sandbox per test (the same object, refilled), the
+ * service processes and HipChat servers a test started (killed and closed after it), and at the end of
+ * the file the check that no output held the token.
+ */
+export function useServiceTestSetup(): {
+  sandbox: Sandbox;
+  services: ChildProcess[];
+  startServer(options?: HipChatServerOptions): Promise<HipChatTestServer>;
+} {
+  const sandbox = {} as Sandbox;
+  const services: ChildProcess[] = [];
+  const servers: HipChatTestServer[] = [];
+  beforeEach(() => {
+    Object.assign(sandbox, createSandbox());
+  });
+  afterEach(async () => {
+    for (const service of services.splice(0)) if (service.exitCode === null) service.kill('SIGKILL');
+    // And those a failed test left running in the background (--detach): proven to be this sandbox's services.
+    for (const pid of detachedServices(sandbox)) process.kill(pid, 'SIGKILL');
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+    sandbox.remove();
+  });
+  afterAll(() => {
+    expect(capturedOutputs.filter((output) => output.includes(TEST_TOKEN))).toEqual([]);
+  });
+  const startServer = async (options: HipChatServerOptions = {}) => {
+    const server = await startHipChatServer(options);
+    servers.push(server);
+    return server;
+  };
+  return { sandbox, services, startServer };
+}
+
+/** The pids of the services running in the sandbox's state folder, each proven by its pid file. */
+function detachedServices(sandbox: Sandbox): number[] {
+  const services = join(sandbox.stateDir, 'services');
+  const pidFiles = readdirSafe(services).flatMap((config) =>
+    readdirSafe(join(services, config)).map((target) => join(services, config, target, 'service.pid')),
+  );
+  return pidFiles.flatMap((path) => {
+    try {
+      const state = inspectPidFile(path);
+      return state.state === 'running' ? [state.record.pid] : [];
+    } catch {
+      return []; // a link or a folder where the pid file should be: nothing of ours runs from it
+    }
+  });
+}
+
+function readdirSafe(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return [];
+  }
+}
 
 export async function cli(sandbox: Sandbox, ...args: string[]): Promise<void> {
   const result = await sandbox.run(args);
   expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
 }
 
-/** The seed scenario's configuration: the HipChat notifier, the notification service, the health check and the CPU checker. */
+/**
+ * The seed scenario's configuration: the HipChat notifier, the notification service, the health check and
+ * the CPU checker (its first result comes after one period; the machine-memory checker's at once).
+ */
 export async function configureAll(
   sandbox: Sandbox,
   server: HipChatTestServer,
   checker: string[] = ['--time', '1', '--unit', 'SECONDS'],
   hipchat: string[] = [],
+  serviceName = 'healthcheck-cpu',
 ): Promise<void> {
   const tokenFile = join(sandbox.dir, 'token');
   writeFileSync(tokenFile, TEST_TOKEN);
@@ -37,7 +107,7 @@ export async function configureAll(
   );
   await cli(sandbox, 'notification-configure', '--enabled');
   await cli(sandbox, 'healthcheck-configure', '--enabled');
-  await cli(sandbox, 'healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', ...checker);
+  await cli(sandbox, 'healthcheck-configure-service', '--serviceName', serviceName, '--enabled', ...checker);
 }
 
 /** A stored HipChat notifier section for the test server (a fast local rate), as a test writes it into the config file. */
@@ -96,9 +166,14 @@ export async function waitForDeliveries(server: HipChatTestServer | (() => Recor
   );
 }
 
+/** The folder of the service of the sandbox's default config file and this target. */
+export function serviceFolderOf(sandbox: Sandbox, target = 'server', configPath = sandbox.configPath): string {
+  return serviceFolder({ stateDir: sandbox.stateDir, configPath, target });
+}
+
 /** How many notifications the target's spool holds. */
 export function spooled(sandbox: Sandbox, target = 'server'): number {
-  const spool = join(sandbox.stateDir, 'services', encodeURIComponent(target), 'spool');
+  const spool = join(serviceFolderOf(sandbox, target), 'spool');
   try {
     return readdirSync(spool).filter((name) => name.endsWith('.json')).length;
   } catch {
@@ -118,3 +193,11 @@ export const HEALTH_MESSAGE = new RegExp(
     `CPUC:Health Check Result:\\[\\[status=(CRITICAL|WARNING|GOOD|FINE), message='CPU%: (?:[1-9]\\d*)?\\.\\d\\d, Time CPU used: (?:[1-9]\\d* minutes )?(?:[1-9]\\d* seconds )?(?:[1-9]\\d* milliseconds)?'']'\\]$`,
 );
 export const COLOR_OF_LEVEL: Record<string, string> = { SEVERE: 'red', WARNING: 'yellow', INFO: 'green', FINE: 'gray' };
+
+/** The "Time CPU used: …" of a CPU result in milliseconds, as prettyPrintDuration wrote it ('' for none). */
+export function cpuTimeUsedMs(message: string): number {
+  const used = /Time CPU used: ((?:\d+ \w+ ?)*)/.exec(message);
+  if (!used) throw new Error(`no "Time CPU used" in ${message}`);
+  const unit: Record<string, number> = { minutes: 60_000, seconds: 1000, milliseconds: 1 };
+  return [...used[1]!.matchAll(/(\d+) (\w+)/g)].reduce((sum, [, count, name]) => sum + Number(count) * unit[name!]!, 0);
+}

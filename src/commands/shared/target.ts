@@ -33,9 +33,9 @@ export function targetName(args: ParsedArgs): string {
   return target;
 }
 
-/** With --dynamic=true, asks a running service of the target to apply the stored configuration now. */
+/** With --dynamic=true, asks a running service of this config file and target to apply the stored configuration now. */
 export function applyDynamic(context: CommandContext, args: ParsedArgs, target: string): void {
-  if (booleanOption(args, 'dynamic')) requestReload(resolveStateDir(context.env), target);
+  if (booleanOption(args, 'dynamic')) requestReload({ stateDir: resolveStateDir(context.env), configPath: context.configPath, target });
 }
 
 /** Changes the --target's section under the config lock (creating it if need be), then applies --dynamic. */

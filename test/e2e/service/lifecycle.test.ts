@@ -1,37 +1,26 @@
 // The notification service end to end, as an operator runs it: the configure commands,
 // start/stop-notification-service and a HipChat-compatible server. The schedule and each disabled link
 // of the chain are tested in-process with fake timers (test/unit/service/service.test.ts).
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capturedOutputs, createSandbox, hasStackTrace, type Sandbox } from '../../support/cli.js';
-import { startHipChatServer, TEST_TOKEN, type HipChatServerOptions, type HipChatTestServer } from '../../support/hipchat-server.js';
-import { cli, COLOR_OF_LEVEL, configureAll, HEALTH_MESSAGE, startService, waitForDeliveries } from '../../support/service.js';
+import { describe, expect, it } from 'vitest';
+import { hasStackTrace } from '../../support/cli.js';
+import { isProcessAlive } from '../../../src/util/process.js';
+import { waitFor } from '../../support/wait.js';
+import {
+  cli,
+  COLOR_OF_LEVEL,
+  configureAll,
+  cpuTimeUsedMs,
+  HEALTH_MESSAGE,
+  serviceFolderOf,
+  startService,
+  useServiceTestSetup,
+  waitForDeliveries,
+} from '../../support/service.js';
 
-let sandbox: Sandbox;
-let servers: HipChatTestServer[];
-let services: ChildProcess[];
-
-beforeEach(() => {
-  sandbox = createSandbox();
-  servers = [];
-  services = [];
-});
-afterEach(async () => {
-  for (const service of services) if (service.exitCode === null) service.kill('SIGKILL');
-  await Promise.all(servers.map((server) => server.close()));
-  sandbox.remove();
-});
-afterAll(() => {
-  expect(capturedOutputs.filter((output) => output.includes(TEST_TOKEN))).toEqual([]);
-});
-
-async function startServer(options: HipChatServerOptions = {}): Promise<HipChatTestServer> {
-  const server = await startHipChatServer(options);
-  servers.push(server);
-  return server;
-}
+const { sandbox, services, startServer } = useServiceTestSetup();
 
 describe('the seed scenario', () => {
   it('sends CPU health checks with the right text and colour, and stops cleanly', async () => {
@@ -51,6 +40,9 @@ describe('the seed scenario', () => {
       expect(body.color).toBe(COLOR_OF_LEVEL[match![1]!]);
       expect(body.message_format).toBe('text');
     }
+    // Issue 10: the first result covers its first 200 ms, not the time since boot (CPU time is summed over
+    // the cores, and a loaded machine may run the timer late: hence the margin).
+    expect(cpuTimeUsedMs((server.delivered()[0]!.body as { message: string }).message)).toBeLessThanOrEqual(200 * cpus().length * 5);
   });
 });
 
@@ -79,7 +71,7 @@ describe('configuration changes', () => {
     const server = await startServer();
     await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES']);
     let service = startService(sandbox, services);
-    await waitForDeliveries(server, 1);
+    await service.waitForLog(/configuration applied; running healthcheck-cpu every 300000 ms/);
     await cli(
       sandbox,
       'healthcheck-configure-service',
@@ -102,19 +94,19 @@ describe('configuration changes', () => {
 describe('start, stop, detach and the pid file', () => {
   it('runs in the background, refuses a second start, stops, and stopping again is harmless', async () => {
     const server = await startServer();
-    await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES']);
+    await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES'], [], 'healthcheck-machinemem');
     const detached = await sandbox.run(['start-notification-service', '--detach']);
     expect(detached.code, detached.stderr).toBe(0);
     const pid = Number(/\(pid (\d+)\)/.exec(detached.stdout)?.[1]);
     expect(pid).toBeGreaterThan(0);
-    const pidFile = join(sandbox.stateDir, 'services', 'server', 'service.pid');
+    const pidFile = join(serviceFolderOf(sandbox), 'service.pid');
     expect(existsSync(pidFile)).toBe(true);
     await waitForDeliveries(server, 1);
 
     const second = await sandbox.run(['start-notification-service']);
     expect(second.code).toBe(1);
     expect(second.stderr).toBe(
-      `A notification service for target server is already running (pid ${pid}, since ${JSON.parse(readFileSync(pidFile, 'utf8')).startedAt})\nCommand start-notification-service failed.\n`,
+      `A notification service for target server (config ${sandbox.configPath}) is already running (pid ${pid}, since ${JSON.parse(readFileSync(pidFile, 'utf8')).startedAt})\nCommand start-notification-service failed.\n`,
     );
 
     const stopped = await sandbox.run(['stop-notification-service']);
@@ -123,17 +115,21 @@ describe('start, stop, detach and the pid file', () => {
       stdout: `Notification service for target server stopped (pid ${pid})\nCommand stop-notification-service executed successfully.\n`,
     });
     expect(existsSync(pidFile)).toBe(false);
-    expect(() => process.kill(pid, 0)).toThrow();
+    // It has exited (stop returns once it is a zombie at the latest); its parent, init, reaps it.
+    await waitFor(
+      () => !isProcessAlive(pid),
+      () => `pid ${pid} to be gone`,
+    );
 
     const again = await sandbox.run(['stop-notification-service']);
     expect(again).toMatchObject({ code: 0, stderr: 'Warning: No notification service is running for target server\n' });
-    const log = join(sandbox.stateDir, 'services', 'server', 'service.log');
+    const log = join(serviceFolderOf(sandbox), 'service.log');
     expect(existsSync(log)).toBe(true);
   });
 
   it('replaces the pid file of a service that was killed', async () => {
     const server = await startServer();
-    await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES']);
+    await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES'], [], 'healthcheck-machinemem');
     const first = startService(sandbox, services);
     await waitForDeliveries(server, 1);
     await first.stop('SIGKILL');

@@ -1,35 +1,20 @@
 // The notification service when HipChat is down, slow or strict: nothing is lost, the spool is bounded,
 // the shared rate limit holds, and a stop never waits for a hung request.
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { capturedOutputs, createSandbox, type Sandbox } from '../../support/cli.js';
-import { startHipChatServer, TEST_TOKEN, type HipChatServerOptions, type HipChatTestServer } from '../../support/hipchat-server.js';
-import { cli, configureAll, HEALTH_MESSAGE, messages, spooled, startService, waitForDeliveries } from '../../support/service.js';
+import { describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../support/cli.js';
+import {
+  cli,
+  configureAll,
+  HEALTH_MESSAGE,
+  messages,
+  spooled,
+  startService,
+  useServiceTestSetup,
+  waitForDeliveries,
+} from '../../support/service.js';
 import { waitFor } from '../../support/wait.js';
 
-let sandbox: Sandbox;
-let servers: HipChatTestServer[];
-let services: ChildProcess[];
-
-beforeEach(() => {
-  sandbox = createSandbox();
-  servers = [];
-  services = [];
-});
-afterEach(async () => {
-  for (const service of services) if (service.exitCode === null) service.kill('SIGKILL');
-  await Promise.all(servers.map((server) => server.close()));
-  sandbox.remove();
-});
-afterAll(() => {
-  expect(capturedOutputs.filter((output) => output.includes(TEST_TOKEN))).toEqual([]);
-});
-
-async function startServer(options: HipChatServerOptions = {}): Promise<HipChatTestServer> {
-  const server = await startHipChatServer(options);
-  servers.push(server);
-  return server;
-}
+const { sandbox, services, startServer } = useServiceTestSetup();
 
 // A generous --rateLimit: these tests are about outages, not about the limiter.
 const UNLIMITED = ['--rateLimit', '100/1s'];
@@ -146,7 +131,7 @@ describe('stopping', () => {
   it('SIGTERM during a request that hangs: the service exits 0 without waiting for HipChat to answer', async () => {
     const server = await startServer();
     server.injectFaults({ kind: 'delay', ms: 120_000 });
-    await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES']);
+    await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES'], [], 'healthcheck-machinemem');
     const service = startService(sandbox, services);
     await waitFor(
       () => server.requests.length === 1,

@@ -26,6 +26,8 @@ describe('status and level', () => {
 describe('checkers', () => {
   it("CPU: the machine's use over the interval since the last run, in Payara's words", () => {
     const samples = [
+      // Read when the checker is made; the first result measures from there.
+      { busy: 0, total: 0 },
       { busy: 1000, total: 4000 },
       { busy: 1900, total: 5000 },
       { busy: 1900, total: 6000 },
@@ -38,6 +40,18 @@ describe('checkers', () => {
     expect(check()).toEqual({ status: 'CRITICAL', message: 'CPU%: 90.00, Time CPU used: 900 milliseconds' });
     expect(check()).toEqual({ status: 'GOOD', message: 'CPU%: .00, Time CPU used: ' });
     expect(check()).toEqual({ status: 'GOOD', message: 'CPU%: 31.56, Time CPU used: 1 minutes 1 seconds 234 milliseconds' });
+  });
+
+  it('issue 10: the first CPU result covers its first interval, not the time since boot', () => {
+    // Read when the checker is made (a start, a --dynamic change): 875 s of CPU since boot.
+    const samples = [
+      { busy: 875_000, total: 1_675_000 },
+      { busy: 875_600, total: 1_677_000 },
+    ];
+    const check = cpuChecker(THRESHOLDS, () => samples.shift()!);
+    // Its first run is after one period, so that the first result measures one.
+    expect(check.overInterval).toBe(true);
+    expect(check()).toEqual({ status: 'GOOD', message: 'CPU%: 30.00, Time CPU used: 600 milliseconds' });
   });
 
   it('machine memory: used = total - available, sizes in the largest unit of at least 1', () => {
@@ -166,10 +180,10 @@ describe('the spool', () => {
 
   it('drops the oldest beyond its limit and says how many', () => {
     const spool = new Spool(folder, 3);
-    expect([1, 2, 3].map((index) => spool.append(note(`m${index}`)))).toEqual([0, 0, 0]);
-    expect(spool.append(note('m4'))).toBe(1);
+    expect([1, 2, 3].map((index) => spool.append(note(`m${index}`)).dropped)).toEqual([0, 0, 0]);
+    expect(spool.append(note('m4'))).toEqual({ dropped: 1 });
     expect(spool.size).toBe(3);
     expect(spool.oldest()!.notification.message).toBe('m2');
-    expect(readdirSync(folder)).toHaveLength(3);
+    expect(readdirSync(folder).filter((name) => name.endsWith('.json'))).toHaveLength(3);
   });
 });

@@ -11,7 +11,7 @@ let path: string;
 let errors: string[];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'notifier-history-'));
-  path = historyFile(join(dir, 'state'), 'server');
+  path = historyFile({ stateDir: join(dir, 'state'), configPath: join(dir, 'config.json'), target: 'server' });
   errors = [];
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
