@@ -22,7 +22,18 @@ export async function configureAll(
 ): Promise<void> {
   const tokenFile = join(sandbox.dir, 'token');
   writeFileSync(tokenFile, TEST_TOKEN);
-  await cli(sandbox, 'notification-hipchat-configure', '--enabled', '--roomName', 'ops', '--tokenFile', tokenFile, '--apiUrl', server.url, ...hipchat);
+  await cli(
+    sandbox,
+    'notification-hipchat-configure',
+    '--enabled',
+    '--roomName',
+    'ops',
+    '--tokenFile',
+    tokenFile,
+    '--apiUrl',
+    server.url,
+    ...hipchat,
+  );
   await cli(sandbox, 'notification-configure', '--enabled');
   await cli(sandbox, 'healthcheck-configure', '--enabled');
   await cli(sandbox, 'healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', ...checker);
@@ -38,7 +49,10 @@ export interface RunningService {
 }
 
 export function startService(sandbox: Sandbox, services: ChildProcess[], ...args: string[]): RunningService {
-  const child = spawn(process.execPath, [CLI, 'start-notification-service', ...args], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start-notification-service', ...args], {
+    env: sandbox.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   services.push(child);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -80,7 +80,17 @@ describe('configuration changes', () => {
     await configureAll(sandbox, server, ['--time', '5', '--unit', 'MINUTES']);
     let service = startService(sandbox, services);
     await waitForDeliveries(server, 1);
-    await cli(sandbox, 'healthcheck-configure-service', '--serviceName', 'healthcheck-cpu', '--enabled', '--time', '200', '--unit', 'MILLISECONDS');
+    await cli(
+      sandbox,
+      'healthcheck-configure-service',
+      '--serviceName',
+      'healthcheck-cpu',
+      '--enabled',
+      '--time',
+      '200',
+      '--unit',
+      'MILLISECONDS',
+    );
     await service.stop();
     const before = server.delivered().length;
     service = startService(sandbox, services);

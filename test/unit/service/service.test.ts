@@ -42,7 +42,15 @@ interface Chain {
   fineOnly: boolean;
 }
 
-const ALL_ON: Chain = { notification: true, hipchat: true, healthcheck: true, healthcheckHipchat: true, checker: true, noisy: true, fineOnly: false };
+const ALL_ON: Chain = {
+  notification: true,
+  hipchat: true,
+  healthcheck: true,
+  healthcheckHipchat: true,
+  checker: true,
+  noisy: true,
+  fineOnly: false,
+};
 
 function writeConfig(chain: Chain, periodMs = PERIOD_MS): string {
   const path = join(dir, 'config.json');
@@ -51,7 +59,15 @@ function writeConfig(chain: Chain, periodMs = PERIOD_MS): string {
     ? { 'healthcheck-machinemem': { ...checker, checkerName: 'MEMM', thresholds: { critical: 100, warning: 100, good: 100 } } }
     : { 'healthcheck-cpu': { ...checker, checkerName: 'CPUC' } };
   const target = {
-    hipchat: { enabled: chain.hipchat, roomName: 'ops', token: TEST_TOKEN, dynamic: false, noisy: true, apiUrl: server.url, rateLimit: '1000/1s' },
+    hipchat: {
+      enabled: chain.hipchat,
+      roomName: 'ops',
+      token: TEST_TOKEN,
+      dynamic: false,
+      noisy: true,
+      apiUrl: server.url,
+      rateLimit: '1000/1s',
+    },
     notification: { enabled: chain.notification },
     healthcheck: {
       enabled: chain.healthcheck,
@@ -144,7 +160,9 @@ describe('noisy', () => {
     for (const request of server.delivered()) {
       expect(request.body).toMatchObject({
         color: 'gray',
-        message: expect.stringMatching(/^Health Check notification with severity level: FINE\..*\nMEMM:Health Check Result:\[\[status=FINE, /),
+        message: expect.stringMatching(
+          /^Health Check notification with severity level: FINE\..*\nMEMM:Health Check Result:\[\[status=FINE, /,
+        ),
       });
     }
   });
@@ -168,7 +186,9 @@ describe('configuration changes', () => {
     expect(queued()).toHaveLength(11);
     requestReload(join(dir, 'state'), 'server');
     await vi.advanceTimersByTimeAsync(250);
-    expect(log).toContain('INFO configuration applied; no health checker is enabled (healthcheck-configure-service --enabled): nothing new to send');
+    expect(log).toContain(
+      'INFO configuration applied; no health checker is enabled (healthcheck-configure-service --enabled): nothing new to send',
+    );
     await vi.advanceTimersByTimeAsync(10 * PERIOD_MS);
     expect(queued()).toHaveLength(11);
   });
