@@ -6,6 +6,7 @@ import https from 'node:https';
 import type tls from 'node:tls';
 import axios, { isAxiosError, isCancel, type AxiosInstance, type AxiosProxyConfig, type AxiosResponse } from 'axios';
 import { DEFAULT_TIMEOUT_MS } from '../defaults.js';
+import { describeErrnoCode } from '../../util/errno.js';
 import { EndpointError, HipChatError } from '../errors.js';
 import type { RoomNotification } from '../message.js';
 import { axiosProxyConfig, proxyFor, TunnellingAgent } from './proxy.js';
@@ -36,12 +37,12 @@ type ResponseHeaders = Record<string, string | string[] | undefined>;
 const REDACTED = 'Bearer <redacted>';
 
 // Failures before any answer that a later attempt may not meet. Anything else without an answer
-// (a TLS protocol error, a bad option) is a configuration problem: retrying cannot help.
+// (a TLS protocol error, a bad option, a host name that does not exist) is a configuration problem:
+// retrying cannot help.
 const NETWORK_ERRORS = new Set([
   'ECONNREFUSED',
   'ECONNRESET', // also "socket hang up"
-  'ENOTFOUND',
-  'EAI_AGAIN',
+  'EAI_AGAIN', // the name server did not answer: unlike ENOTFOUND, a later lookup may succeed
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ENETDOWN',
@@ -50,7 +51,7 @@ const NETWORK_ERRORS = new Set([
 ]);
 
 // Of those, the ones where no connection was made at all, so no request reached HipChat.
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
 export class HipChatClient {
   private readonly target: URL;
@@ -168,8 +169,19 @@ export class HipChatClient {
         retryable: true,
       });
     }
+    if (code === 'ENOTFOUND') {
+      // The name server says the name (HipChat's, or the proxy's) does not exist: a typo, which waiting would only hide.
+      const check = this.proxyHost === undefined ? 'check --apiUrl' : 'check the proxy variables (HTTPS_PROXY, HTTP_PROXY)';
+      return new HipChatError(`Cannot reach HipChat at ${host}: ${describeErrnoCode(code)}${via}; ${check}`, {
+        retryable: false,
+        neverSent: true,
+      });
+    }
     if (code !== undefined && NETWORK_ERRORS.has(code)) {
-      return new HipChatError(`Cannot reach HipChat at ${host}: ${code}${via}`, { retryable: true, neverSent: NOT_CONNECTED.has(code) });
+      return new HipChatError(`Cannot reach HipChat at ${host}: ${describeErrnoCode(code)}${via}`, {
+        retryable: true,
+        neverSent: NOT_CONNECTED.has(code),
+      });
     }
     const problem = code === undefined ? undefined : CERTIFICATE_PROBLEMS[code];
     if (problem !== undefined) {
@@ -180,7 +192,7 @@ export class HipChatClient {
         { retryable: false },
       );
     }
-    return new HipChatError(`Request to HipChat at ${host} failed: ${code ?? 'unknown error'}${via}`, {
+    return new HipChatError(`Request to HipChat at ${host} failed: ${describeErrnoCode(code) ?? code ?? 'unknown error'}${via}`, {
       retryable: false,
     });
   }
@@ -199,6 +211,8 @@ function notificationBody(notification: RoomNotification): Record<string, unknow
     notify: notification.notify,
   };
   if (notification.from !== undefined) body.from = notification.from;
+  if (notification.attachTo !== undefined) body.attach_to = notification.attachTo;
+  if (notification.card !== undefined) body.card = notification.card;
   return body;
 }
 
