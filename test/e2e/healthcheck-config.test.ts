@@ -37,7 +37,15 @@ function writeConfig(config: unknown): void {
 }
 
 function configureHipChat(...extra: string[]): Promise<string> {
-  return succeed('notification-hipchat-configure', '--enabled', '--roomName=ops', `--token=${TOKEN}`, ...extra);
+  // With a server of its own: without --apiUrl, configure warns that HipChat Cloud is gone.
+  return succeed(
+    'notification-hipchat-configure',
+    '--enabled',
+    '--roomName=ops',
+    `--token=${TOKEN}`,
+    '--apiUrl=https://hipchat.example.com',
+    ...extra,
+  );
 }
 
 const DEFAULT_HEALTHCHECK = {
@@ -313,7 +321,7 @@ describe('--dynamic', () => {
     ['healthcheck-configure-service', '--serviceName=healthcheck-cpu', '--enabled'],
     ['healthcheck-configure-service-threshold', '--serviceName=healthcheck-cpu', '--thresholdGood=5'],
     ['healthcheck-hipchat-notifier-configure', '--enabled'],
-    ['notification-hipchat-configure', '--enabled', '--roomName=ops', `--token=${TOKEN}`],
+    ['notification-hipchat-configure', '--enabled', '--roomName=ops', `--token=${TOKEN}`, '--apiUrl=https://hipchat.example.com'],
   ];
 
   it('--dynamic=true leaves a reload request for the target; --dynamic=false and no --dynamic do not', async () => {
