@@ -21,8 +21,6 @@ import type { CommandContext } from './command.js';
 import { checkedApiUrl, checkedCaFile } from './option-values.js';
 import { checkToken, readTokenOption, TOKEN_ENV, tokenOptions } from './token.js';
 
-export type SettingSource = 'option' | 'environment' | 'stored' | 'default';
-
 interface Setting<T> {
   /** The options that give it: both commands list them. */
   options: OptionSpec[];
@@ -135,8 +133,6 @@ export interface Destination {
   stored: HipChatNotifierConfig | undefined;
   /** The room, token and API URL it goes to, how to reach them, and how fast it may go. */
   notifier: NotifierTarget;
-  /** Where each setting came from. */
-  sources: Record<SettingName, SettingSource>;
 }
 
 /**
@@ -144,35 +140,26 @@ export interface Destination {
  * is checked before the configuration is read, so a bad value is exit 2 whatever is stored.
  */
 export async function resolveDestination(context: CommandContext, args: ParsedArgs, target: string): Promise<Destination> {
-  const given = new Map<SettingName, { value: unknown; source: SettingSource }>();
-  for (const [name, entry] of Object.entries(SETTINGS) as [SettingName, Setting<unknown>][]) {
+  const entries = Object.entries(SETTINGS) as [SettingName, Setting<unknown>][];
+  const given = new Map<SettingName, unknown>();
+  for (const [name, entry] of entries) {
     const fromOptions = await entry.fromOptions(args, context);
     if (fromOptions !== undefined) {
-      given.set(name, { value: fromOptions, source: 'option' });
+      given.set(name, fromOptions);
       continue;
     }
     const variable = entry.env.find((candidate) => context.env[candidate]);
-    if (variable !== undefined && entry.fromEnv)
-      given.set(name, { value: entry.fromEnv(context.env[variable]!, variable, context), source: 'environment' });
+    if (variable !== undefined && entry.fromEnv) given.set(name, entry.fromEnv(context.env[variable]!, variable, context));
   }
 
   const stored = (await readConfig(context.configPath))?.targets[target]?.hipchat;
   const values = {} as { [K in SettingName]: ValueOf<Settings[K]> | undefined };
-  const sources = {} as Record<SettingName, SettingSource>;
-  for (const [name, entry] of Object.entries(SETTINGS) as [SettingName, Setting<unknown>][]) {
-    const fromStored = stored === undefined ? undefined : entry.stored(stored);
-    const [value, source]: [unknown, SettingSource] = given.has(name)
-      ? [given.get(name)!.value, given.get(name)!.source]
-      : fromStored !== undefined
-        ? [fromStored, 'stored']
-        : [entry.fallback, 'default'];
-    (values as Record<SettingName, unknown>)[name] = value;
-    sources[name] = source;
+  for (const [name, entry] of entries) {
+    (values as Record<SettingName, unknown>)[name] =
+      given.get(name) ?? (stored === undefined ? undefined : entry.stored(stored)) ?? entry.fallback;
   }
 
-  const missing = (Object.entries(SETTINGS) as [SettingName, Setting<unknown>][]).filter(
-    ([name, entry]) => entry.required !== undefined && values[name] === undefined,
-  );
+  const missing = entries.filter(([name, entry]) => entry.required !== undefined && values[name] === undefined);
   if (missing.length > 0) {
     const what = missing.map(([, entry]) => entry.required!);
     const list = what.length === 1 ? what[0]! : `${what.slice(0, -1).join(', ')} and ${what.at(-1)}`;
@@ -190,6 +177,5 @@ export async function resolveDestination(context: CommandContext, args: ParsedAr
       ...(values.caFile === undefined ? {} : { caFile: values.caFile }),
       ...(values.insecure ? { insecure: true } : {}),
     },
-    sources,
   };
 }
