@@ -7,6 +7,8 @@ export interface ProgramIO {
   readonly stdin: NodeJS.ReadStream;
   /** Built on first use: only a prompt needs stderr as a stream. */
   readonly stderrStream: NodeJS.WriteStream;
+  /** The arguments as the bytes they were given in, when they can be known (see argv.ts). */
+  rawArgv?: () => readonly Buffer[] | undefined;
   /** Raw text to stdout / stderr. */
   out(text: string): void;
   err(text: string): void;

@@ -1,5 +1,7 @@
 // Entry point of the bundled CLI (dist/cli.cjs).
+import { readFileSync } from 'node:fs';
 import { writeToDescriptor } from '../util/fd-output.js';
+import { procCmdline } from './argv.js';
 import { main } from './dispatch.js';
 
 main({
@@ -11,6 +13,7 @@ main({
   get stderrStream() {
     return process.stderr;
   },
+  rawArgv: () => procCmdline(readFileSync),
   out: (text) => writeToDescriptor(1, text),
   err: (text) => writeToDescriptor(2, text),
 }).then((code) => {

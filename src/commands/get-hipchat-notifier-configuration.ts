@@ -9,7 +9,15 @@ import { readTarget, targetOption } from './shared/target.js';
 export const spec: CommandSpec = {
   name: 'get-hipchat-notifier-configuration',
   details: "Prints asadmin's Enabled / Room Name / Token table; the token is shown unless --maskToken is given.",
-  options: [targetOption, jsonOption, { name: 'maskToken', type: 'boolean', description: "show only the token's last 4 characters" }],
+  options: [
+    targetOption,
+    jsonOption,
+    {
+      name: 'maskToken',
+      type: 'boolean',
+      description: 'show the token as **** and its last 4 characters; a token of 8 characters or fewer as **** alone',
+    },
+  ],
   examples: [
     { description: 'Show the configuration of the default target', command: 'notifier get-hipchat-notifier-configuration' },
     {
@@ -21,10 +29,16 @@ export const spec: CommandSpec = {
 
 const NOT_DEFINED = 'Notifier Configuration is not defined';
 const VISIBLE_TOKEN_CHARACTERS = 4;
+/** Shorter tokens are hidden whole: their last 4 characters would be half of them or more. */
+const SHORTEST_PARTLY_SHOWN = 2 * VISIBLE_TOKEN_CHARACTERS + 1;
 
+/**
+ * `****` and the token's last 4 characters, or `****` alone for a token of 8 characters or fewer; the
+ * mask never tells the length. Characters are code points, so an emoji is never cut in half.
+ */
 export function maskToken(token: string): string {
-  // A token not much longer than what would be shown is hidden whole.
-  return token.length > 2 * VISIBLE_TOKEN_CHARACTERS ? `****${token.slice(-VISIBLE_TOKEN_CHARACTERS)}` : '****';
+  const characters = [...token];
+  return characters.length >= SHORTEST_PARTLY_SHOWN ? `****${characters.slice(-VISIBLE_TOKEN_CHARACTERS).join('')}` : '****';
 }
 
 function asJson(target: string, notifier: HipChatNotifierConfig | undefined, token: string | undefined): string {

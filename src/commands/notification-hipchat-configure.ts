@@ -1,15 +1,14 @@
 // notification-hipchat-configure: asadmin's options (asadmin.md §2) plus token sources, apiUrl,
 // rateLimit and TLS settings.
-import { accessSync, constants } from 'node:fs';
-import { resolve } from 'node:path';
 import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
-import { InputError, UsageError } from '../cli/errors.js';
+import { UsageError } from '../cli/errors.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
 import { updateConfig } from '../config/store.js';
-import { checkApiUrl, DEFAULT_API_URL, DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/values.js';
+import { DEFAULT_API_URL, DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/values.js';
 import { parseRate } from '../util/rate.js';
 import { ensureHealthcheck, ensureHipchatNotifier } from '../healthcheck/catalog.js';
 import type { CommandContext } from './shared/command.js';
+import { checkedApiUrl, checkedCaFile, hipChatCloudWarning } from './shared/option-values.js';
 import { applyDynamic, dynamicOption, targetName, targetOption } from './shared/target.js';
 import { readGivenToken, tokenOptions } from './shared/token.js';
 
@@ -29,7 +28,7 @@ export const spec: CommandSpec = {
       type: 'string',
       valueName: 'URL',
       defaultValue: DEFAULT_API_URL,
-      description: 'HipChat base URL (HipChat Server / Data Center)',
+      description: 'HipChat base URL (HipChat Server / Data Center; the default, HipChat Cloud, was shut down in 2019)',
     },
     {
       name: 'rateLimit',
@@ -73,11 +72,7 @@ function givenRoomName(args: ParsedArgs): string {
 
 function givenApiUrl(args: ParsedArgs, context: CommandContext): string | undefined {
   const given = stringOption(args, 'apiUrl');
-  if (given === undefined) return undefined;
-  const checked = checkApiUrl(given);
-  if ('problem' in checked) throw new UsageError(checked.problem);
-  if (checked.plainHttp) context.warn(`--apiUrl ${checked.url} is plain http: the token will cross the network unencrypted`);
-  return checked.url;
+  return given === undefined ? undefined : checkedApiUrl(given, '--apiUrl', context);
 }
 
 function givenRateLimit(args: ParsedArgs): string | undefined {
@@ -92,13 +87,7 @@ function givenRateLimit(args: ParsedArgs): string | undefined {
 function givenCaFile(args: ParsedArgs): string | null | undefined {
   const given = stringOption(args, 'caFile');
   if (given === undefined || given === '') return given === '' ? null : undefined;
-  const path = resolve(given);
-  try {
-    accessSync(path, constants.R_OK);
-  } catch {
-    throw new InputError(`Cannot read --caFile ${path}`);
-  }
-  return path;
+  return checkedCaFile(given);
 }
 
 export async function run(context: CommandContext, args: ParsedArgs): Promise<void> {
@@ -130,6 +119,8 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     ensureHipchatNotifier(ensureHealthcheck(section)).enabled = next.enabled;
   });
   applyDynamic(context, args, target);
+  const cloud = hipChatCloudWarning(config.targets[target]!.hipchat!.apiUrl);
+  if (cloud) context.warn(cloud);
   if (config.targets[target]?.hipchat?.insecure) {
     context.warn('TLS certificate verification is off for this target (--insecure): anyone on the path can read the token');
   }

@@ -32,21 +32,27 @@ export function isLoopbackHost(hostname: string): boolean {
 
 export type ApiUrlCheck = { url: string; plainHttp: boolean } | { problem: string };
 
-/** The normalised base URL (no trailing slash), or why it is refused. */
-export function checkApiUrl(text: string): ApiUrlCheck {
+/**
+ * The normalised base URL (no trailing slash), or why it is refused; `name` says where it was given
+ * ('--apiUrl', '$HIPCHAT_API_URL').
+ */
+export function checkApiUrl(text: string, name = '--apiUrl'): ApiUrlCheck {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return { problem: `Invalid --apiUrl: ${text} is not an absolute URL` };
+    return { problem: `Invalid ${name}: ${text} is not an absolute URL` };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return { problem: `Invalid --apiUrl: ${url.protocol} is not supported (use https://)` };
+    return { problem: `Invalid ${name}: ${url.protocol} is not supported (use https://)` };
   }
   if (url.username || url.password)
-    return { problem: 'Invalid --apiUrl: credentials in the URL are refused (the token is given separately)' };
-  if (url.search || text.includes('?')) return { problem: 'Invalid --apiUrl: a query string is refused' };
-  if (url.hash || text.includes('#')) return { problem: 'Invalid --apiUrl: a fragment is refused' };
-  const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-  return { url: base, plainHttp: url.protocol === 'http:' && !isLoopbackHost(url.hostname) };
+    return { problem: `Invalid ${name}: credentials in the URL are refused (the token is given separately)` };
+  if (url.search || text.includes('?')) return { problem: `Invalid ${name}: a query string is refused` };
+  if (url.hash || text.includes('#')) return { problem: `Invalid ${name}: a fragment is refused` };
+  const path = url.pathname.replace(/\/+$/, '');
+  // notifier adds /v2/room/… itself: a base ending in /v2 would post to /v2/v2/room/… and meet a 404.
+  if (/\/v2$/i.test(path))
+    return { problem: `Invalid ${name}: ${text} ends in /v2, which notifier adds itself; give ${url.origin}${path.slice(0, -3)}` };
+  return { url: `${url.origin}${path}`, plainHttp: url.protocol === 'http:' && !isLoopbackHost(url.hostname) };
 }

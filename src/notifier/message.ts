@@ -9,6 +9,12 @@ export type Color = (typeof COLORS)[number];
 export const MESSAGE_FORMATS = ['html', 'text'] as const;
 export type MessageFormat = (typeof MESSAGE_FORMATS)[number];
 
+/**
+ * HipChat's card object (style, title, description, url, thumbnail, activity, attributes, format, …),
+ * sent as given: whoever builds it checks it (the CLI does, with a schema of its fields).
+ */
+export type Card = Readonly<Record<string, unknown>>;
+
 export interface RoomNotification {
   message: string;
   messageFormat: MessageFormat;
@@ -17,17 +23,38 @@ export interface RoomNotification {
   notify: boolean;
   /** Label shown beside the sender's name. */
   from?: string;
+  /** A rich card; clients that cannot show it show `message`. */
+  card?: Card;
+  /** The id of a message this one is attached to (a thread); sent as `attach_to`. */
+  attachTo?: string;
 }
 
+// HipChat's limits. Its servers count in UTF-16 code units, as JavaScript does (an emoji outside the
+// Basic Multilingual Plane counts 2), while others count code points: a text within the UTF-16 limit is
+// within every reading of it. See utf16Length().
 /** Longer messages get a 400 from HipChat. */
 export const MAX_MESSAGE_LENGTH = 10000;
 export const MAX_FROM_LENGTH = 64;
+export const MAX_ATTACH_TO_LENGTH = 36;
 
 const ELLIPSIS = '…';
 
-/** HipChat refuses messages over 10000 characters: keep 9999 and end with '…'. Counts code points, as HipChat does. */
+/** The length a limit is checked against: UTF-16 code units (String.length), never fewer than code points. */
+export function utf16Length(text: string): number {
+  return text.length;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * HipChat refuses messages over 10000 characters: a longer one is cut and ends in '…', within 10000
+ * UTF-16 code units and never inside a surrogate pair (an emoji is kept whole or left out).
+ */
 export function truncateMessage(message: string): { message: string; truncated: boolean } {
-  const characters = [...message];
-  if (characters.length <= MAX_MESSAGE_LENGTH) return { message, truncated: false };
-  return { message: characters.slice(0, MAX_MESSAGE_LENGTH - 1).join('') + ELLIPSIS, truncated: true };
+  if (utf16Length(message) <= MAX_MESSAGE_LENGTH) return { message, truncated: false };
+  let end = MAX_MESSAGE_LENGTH - ELLIPSIS.length;
+  if (isHighSurrogate(message.charCodeAt(end - 1))) end--;
+  return { message: message.slice(0, end) + ELLIPSIS, truncated: true };
 }

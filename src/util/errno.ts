@@ -6,6 +6,8 @@ export function errnoCode(error: unknown): string | undefined {
 }
 
 const REASONS: Record<string, string> = {
+  // Files and folders.
+  ENOENT: 'no such file or directory',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   EISDIR: 'it is a directory',
@@ -13,9 +15,26 @@ const REASONS: Record<string, string> = {
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on device',
   ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  // The network.
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'connection closed by the other side',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed for now (DNS)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENETDOWN: 'network is down',
+  ETIMEDOUT: 'timed out',
 };
+
+/** 'connection refused' for ECONNREFUSED and the like; undefined for a code without words here. */
+export function describeErrnoCode(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : REASONS[code];
+}
 
 /** 'permission denied' for EACCES and the like; the error's own message for a code without words here. */
 export function describeErrno(error: unknown): string {
-  return REASONS[errnoCode(error) ?? ''] ?? (error as Error).message;
+  return describeErrnoCode(errnoCode(error)) ?? (error as Error).message;
 }

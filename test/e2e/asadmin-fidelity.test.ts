@@ -59,7 +59,9 @@ describe.concurrent('asadmin fidelity (issue 13)', () => {
   it("1. option values are trimmed as asadmin's parser does; a blank value keeps the stored one", async () => {
     const box = sandbox();
     // Parser.java L324-325: if (value != null) value = value.trim();
-    expect(await box.run([CONFIGURE, '--enabled', '--roomName', '  ops  ', `--token=\t${TOKEN} `])).toMatchObject(success(CONFIGURE));
+    expect(
+      await box.run([CONFIGURE, '--enabled', '--roomName', '  ops  ', `--token=\t${TOKEN} `, '--apiUrl= http://127.0.0.1:9 ']),
+    ).toMatchObject(success(CONFIGURE));
     // HipchatNotificationConfigurer.java L80-81: if(!Strings.isNullOrEmpty(roomName)) { configuration.setRoomName(roomName); } (token alike)
     expect(await box.run([CONFIGURE, '--enabled= false ', '--roomName', '   ', '--token=  '])).toMatchObject(success(CONFIGURE));
     expect(await box.run(['get-hipchat-notifier-configuration'])).toMatchObject(
@@ -379,7 +381,7 @@ describe.concurrent('asadmin fidelity (issue 13)', () => {
       box.run(['get-healthcheck-configuration', '--target', 'server-config']),
     ]);
     // Parser.java L204-205: strings.get("parser.invalidOption", arg) names the whole argument; notifier leaves the value out.
-    expect(mistyped).toMatchObject(failure(CONFIGURE, 2, 'Invalid option: --tokn'));
+    expect(mistyped).toMatchObject(failure(CONFIGURE, 2, 'Invalid option: --tokn. Did you mean --token?'));
     // MapInjectionResolver.java L639: paramValueStr.equals(s.trim()) is case-sensitive; notifier takes any case.
     expect(anyCase.code).toBe(0);
     expect(stored(box).targets.server.healthcheck.checkers['healthcheck-cpu']).toMatchObject({ unit: 'SECONDS', checkerName: 'CPUC' });

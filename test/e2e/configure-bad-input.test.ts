@@ -182,7 +182,7 @@ const usageCases: Case[] = [
     name: 'a token file that does not exist',
     args: [CONFIGURE, '--enabled', '--roomName=a', '--tokenFile=/nonexistent/token'],
     code: 1,
-    message: 'Cannot read token file /nonexistent/token: ENOENT',
+    message: 'Cannot read token file /nonexistent/token: no such file or directory',
   },
 ];
 
@@ -285,6 +285,9 @@ describe('commands that do not exist', () => {
   it('exits 2 and suggests the nearest one', async () => {
     const result = await sandbox.run(['get-hipchat-notifier-configuraton']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("unknown command 'get-hipchat-notifier-configuraton' (Did you mean get-hipchat-notifier-configuration?)\n");
+    expect(result.stderr).toBe(
+      "notifier: 'get-hipchat-notifier-configuraton' is not a notifier command. Did you mean get-hipchat-notifier-configuration?\n" +
+        "See 'notifier --help'.\n",
+    );
   });
 });

@@ -32,7 +32,13 @@ function storedConfig(path = sandbox.configPath): any {
 describe('notification-hipchat-configure', () => {
   it('writes the configuration and says so, asadmin style', async () => {
     const result = await configure('--enabled', '--roomName', 'payara-notifications', `--token=${TOKEN}`);
-    expect(result).toMatchObject({ code: 0, stdout: `Command ${CONFIGURE} executed successfully.\n`, stderr: '' });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: `Command ${CONFIGURE} executed successfully.\n`,
+      // No --apiUrl: the default is the HipChat that is no more, and the warning says what to do instead.
+      stderr:
+        "Warning: https://api.hipchat.com is HipChat Cloud, which Atlassian shut down in 2019: give your HipChat Server's URL with --apiUrl, or run a HipChat-compatible server with notifier start-local-hipchat\n",
+    });
     expect(storedConfig()).toEqual({
       version: 1,
       targets: {

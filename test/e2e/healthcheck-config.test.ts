@@ -32,7 +32,15 @@ function stored(): any {
 }
 
 function configureHipChat(...extra: string[]): Promise<string> {
-  return succeed('notification-hipchat-configure', '--enabled', '--roomName=ops', `--token=${TOKEN}`, ...extra);
+  // With a server of its own: without --apiUrl, configure warns that HipChat Cloud is gone.
+  return succeed(
+    'notification-hipchat-configure',
+    '--enabled',
+    '--roomName=ops',
+    `--token=${TOKEN}`,
+    '--apiUrl=https://hipchat.example.com',
+    ...extra,
+  );
 }
 
 const DEFAULT_HEALTHCHECK = {
@@ -276,7 +284,7 @@ describe('--dynamic', () => {
     ['healthcheck-configure-service-threshold', '--serviceName=healthcheck-cpu', '--thresholdGood=5'],
     ['healthcheck-service-configure-checker-with-thresholds', '--serviceName=healthcheck-cpu', '--enabled'],
     ['healthcheck-hipchat-notifier-configure', '--enabled'],
-    ['notification-hipchat-configure', '--enabled', '--roomName=ops', `--token=${TOKEN}`],
+    ['notification-hipchat-configure', '--enabled', '--roomName=ops', `--token=${TOKEN}`, '--apiUrl=https://hipchat.example.com'],
   ];
 
   it('--dynamic=true leaves a reload request for the target; --dynamic=false and no --dynamic do not', async () => {

@@ -40,6 +40,7 @@ interface BadInput {
 const LONG_FROM = 'f'.repeat(65);
 const CONFIGURED = ['--enabled', '--roomName=ops', `--token=${TEST_TOKEN}`];
 const NOT_A_DURATION = '(expected a duration such as 30s, 5m or 500ms)';
+const COUNTED_AS = '(counted in UTF-16 code units, as HipChat counts them: most emoji count 2)';
 
 function usage(name: string, args: string[], reason: string, more: Partial<BadInput> = {}): BadInput {
   return { name, args, code: 2, reason: [reason], ...more };
@@ -53,7 +54,7 @@ function badLine(name: string, line: string | Buffer, reason: string): BadInput 
     input: Buffer.concat([Buffer.from(line), Buffer.from('\n')]),
     code: 1,
     stdout: 'sent 0, failed 1\n',
-    reason: [`line 1: ${reason}`, '1 of 1 notifications failed'],
+    reason: [`line 1: ${reason}`, '1 of 1 notification failed'],
   };
 }
 
@@ -98,7 +99,7 @@ const optionCases: BadInput[] = [
     [SEND, '--messageFormat=markdown', 'hello'],
     'Invalid --messageFormat: markdown (expected html or text)',
   ),
-  usage('--from over 64 characters', [SEND, `--from=${LONG_FROM}`, 'hello'], 'Invalid --from: longer than 64 characters'),
+  usage('--from over 64 characters', [SEND, `--from=${LONG_FROM}`, 'hello'], `Invalid --from: longer than 64 characters ${COUNTED_AS}`),
   usage('negative --retries', [SEND, '--retries=-1', 'hello'], 'Invalid --retries: -1 (expected a whole number from 0 to 100)'),
   usage('fractional --retries', [SEND, '--retries=1.5', 'hello'], 'Invalid --retries: 1.5 (expected a whole number from 0 to 100)'),
   usage('--retries over 100', [SEND, '--retries=101', 'hello'], 'Invalid --retries: 101 (expected a whole number from 0 to 100)'),
@@ -124,7 +125,7 @@ const optionCases: BadInput[] = [
     'Empty message from --message: nothing to send',
   ),
   usage('a bad --notify value', [SEND, '--notify=maybe', 'hello'], 'Invalid boolean value for option: notify, Value: maybe'),
-  usage('an unknown option on send', [SEND, '--colour=red', 'hello'], 'Invalid option: --colour'),
+  usage('an unknown option on send', [SEND, '--colour=red', 'hello'], 'Invalid option: --colour. Did you mean --color?'),
   usage('--no- on a string option of send', [SEND, '--no-color', 'hello'], '"--no" illegal with non-boolean option: color'),
   usage('a repeated option, any case', [SEND, '--color=red', '--COLOR=green', 'hello'], 'Repeats not allowed for option: color'),
   usage('--terse before and after the subcommand', ['--terse', SEND, '--terse', 'hello'], 'Repeats not allowed for option: terse'),
@@ -147,7 +148,7 @@ const optionCases: BadInput[] = [
   usage(
     'configure: $HIPCHAT_TOKEN with a space',
     [CONFIGURE, '--enabled', '--roomName=ops'],
-    'Token must not contain whitespace or control characters',
+    'Token must not contain whitespace or control characters ($HIPCHAT_TOKEN)',
     { env: { HIPCHAT_TOKEN: `${TEST_TOKEN} x` } },
   ),
   {
@@ -161,12 +162,12 @@ const optionCases: BadInput[] = [
     name: 'configure: a --tokenFile that is a folder',
     args: (box) => [CONFIGURE, '--enabled', '--roomName=ops', `--tokenFile=${box.dir}`],
     code: 1,
-    reason: (box) => [`Cannot read token file ${box.dir}: EISDIR`],
+    reason: (box) => [`Cannot read token file ${box.dir}: it is a directory`],
   },
   usage(
     'configure: a --caFile that does not exist',
     [CONFIGURE, ...CONFIGURED, '--caFile=/nonexistent/ca.pem'],
-    'Cannot read --caFile /nonexistent/ca.pem',
+    'Cannot read --caFile /nonexistent/ca.pem: no such file or directory',
     { code: 1 },
   ),
 ];
@@ -196,7 +197,11 @@ const ndjsonCases: BadInput[] = [
   badLine('an unknown messageFormat', '{"message":"hello","messageFormat":"md"}', 'Invalid "messageFormat": md (expected html or text)'),
   badLine('no message', '{"color":"red"}', '"message" is missing'),
   badLine('an empty message', '{"message":""}', 'Empty message from "message": nothing to send'),
-  badLine('a from over 64 characters', JSON.stringify({ message: 'hello', from: LONG_FROM }), 'Invalid "from": longer than 64 characters'),
+  badLine(
+    'a from over 64 characters',
+    JSON.stringify({ message: 'hello', from: LONG_FROM }),
+    `Invalid "from": longer than 64 characters ${COUNTED_AS}`,
+  ),
   badLine('an escaped NUL in the message', '{"message":"a\\u0000b"}', 'Invalid message from "message": it contains a NUL character'),
   badLine(
     'bytes that are not UTF-8',
@@ -396,7 +401,7 @@ describe('accepted', () => {
     });
     expect(result).toMatchObject({
       code: 0,
-      stderr: 'Warning: The message is longer than 10000 characters: it was cut to 10000, ending in "…"\n',
+      stderr: `Warning: The message is longer than 10000 characters ${COUNTED_AS}: it was cut to fit, ending in "…"\n`,
     });
     const [message, ...more] = deliveredMessages(server);
     expect(more).toEqual([]);

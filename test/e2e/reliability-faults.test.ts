@@ -64,7 +64,7 @@ const TRANSIENT: TransientCase[] = [
     exceeded: {
       args: ['--retries=1'],
       faults: 2,
-      reason: new RegExp(`^Cannot reach HipChat at ${HOST}: ECONNRESET \\(gave up after 2 attempts\\)$`),
+      reason: new RegExp(`^Cannot reach HipChat at ${HOST}: connection reset \\(gave up after 2 attempts\\)$`),
     },
   },
   {

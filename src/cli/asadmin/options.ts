@@ -1,5 +1,6 @@
 // asadmin's option rules (shared/reference/asadmin.md §1), with asadmin's own error texts.
 import { UsageError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 
 export interface OptionSpec {
   /** Canonical name as asadmin spells it, e.g. 'roomName'; matched case-insensitively. */
@@ -34,6 +35,11 @@ export interface CommandSpec {
   /** Help text for operands, e.g. '[MESSAGE...]'; commands without operands reject them. */
   operands?: { usage: string; description: string };
   examples: Example[];
+  /**
+   * The exit codes the command can return besides 0, 1 and 2 (75: temporary failure, 130: interrupted),
+   * for its help. 130 is added for any command with a required option: its prompt can be interrupted.
+   */
+  moreExitCodes?: number[];
 }
 
 export type OptionValue = string | boolean;
@@ -43,10 +49,18 @@ export interface ParsedArgs {
   options: Map<string, OptionValue>;
   operands: string[];
   help: boolean;
+  /** --version (or -V) was given: print the version, do nothing else. */
+  version: boolean;
+  /**
+   * Booleans that took the following word as their value although operands follow it (`--notify True
+   * story` sends "story"): asadmin's rule, but the word may have been meant as part of the operands.
+   */
+  tookWords: { option: string; word: string }[];
 }
 
 const BOOLEAN_WORD = /^(true|false)$/i;
 const HELP_FLAGS = new Set(['--help', '-h', '-?']);
+const VERSION_FLAGS = new Set(['--version', '-v']);
 
 type OptionTable = Map<string, OptionSpec>;
 
@@ -71,7 +85,7 @@ function readOption(
   argv: readonly string[],
   index: number,
   table: OptionTable,
-): { option: OptionSpec; value: OptionValue; next: number } | undefined {
+): { option: OptionSpec; value: OptionValue; next: number; word?: string } | undefined {
   const arg = argv[index]!;
   if (/^-[^-]$/.test(arg)) {
     const option = [...table.values()].find((candidate) => candidate.short === arg[1]);
@@ -88,7 +102,7 @@ function readOption(
     if (inlineValue !== undefined) return { option, value: parseBoolean(option.name, javaTrim(inlineValue)), next: index + 1 };
     // asadmin looks at the next argument untrimmed: `--enabled " true"` leaves " true" as an operand.
     if (following !== undefined && BOOLEAN_WORD.test(following))
-      return { option, value: following.toLowerCase() === 'true', next: index + 2 };
+      return { option, value: following.toLowerCase() === 'true', next: index + 2, word: following };
     return { option, value: true, next: index + 1 };
   }
   if (option) {
@@ -115,7 +129,9 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   const table = optionTable(spec.options);
   const options = new Map<string, OptionValue>();
   const operands: string[] = [];
+  const tookWords: ParsedArgs['tookWords'] = [];
   let help = false;
+  let version = false;
 
   for (let i = 0; i < argv.length;) {
     const arg = argv[i]!;
@@ -128,14 +144,22 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       i++;
       continue;
     }
-    if (!arg.startsWith('-') || arg === '-') {
+    if (VERSION_FLAGS.has(arg.toLowerCase())) {
+      version = true;
+      i++;
+      continue;
+    }
+    if (isOperand(arg)) {
       operands.push(arg);
       i++;
       continue;
     }
     const read = readOption(argv, i, table);
-    if (!read) throw new UsageError(`Invalid option: ${arg.split('=', 1)[0]}`);
+    if (!read) throw invalidOption(arg, spec.options);
     setOnce(options, read.option, read.value);
+    const after = argv[read.next];
+    if (read.word !== undefined && spec.operands && after !== undefined && isOperand(after))
+      tookWords.push({ option: read.option.name, word: read.word });
     i = read.next;
   }
 
@@ -143,7 +167,19 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     // The operand is not quoted: after a mistyped `--token= SECRET` it would be the token.
     throw new UsageError(`Command ${spec.name} takes no operands, but ${operands.length} ${operands.length === 1 ? 'was' : 'were'} given`);
   }
-  return { options, operands, help };
+  return { options, operands, help, version, tookWords };
+}
+
+function isOperand(arg: string): boolean {
+  return !arg.startsWith('-') || arg === '-';
+}
+
+/** asadmin's `Invalid option: --bogus`, with the nearest option names when some are close. */
+export function invalidOption(arg: string, known: readonly OptionSpec[]): UsageError {
+  const typed = arg.split('=', 1)[0]!;
+  const names = [...known.map((option) => option.name), 'help', 'version'];
+  const suggestion = didYouMean(typed.replace(/^-+/, ''), names, (name) => `--${name}`);
+  return new UsageError(suggestion === '' ? `Invalid option: ${typed}` : `Invalid option: ${typed}.${suggestion}`);
 }
 
 /** The options of the table at the start of argv, and the arguments from the first one that is not. */

@@ -14,6 +14,8 @@ export interface CommandContext {
   warn(text: string): void;
   /** Writes raw text to stderr (for a status line that rewrites itself). */
   writeStderr(text: string): void;
+  /** With --json, fields that the failure document on stdout carries besides `ok` and `error` (a batch's counts). */
+  addFailureFields(fields: Record<string, unknown>): void;
 }
 
 export interface CommandOutcome {

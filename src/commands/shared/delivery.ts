@@ -1,14 +1,13 @@
-// What the sending commands share: the stored target, the delivery options (--retries, --maxWait,
-// --timeout), and a delivery that Ctrl-C ends cleanly and a terminal watches wait.
+// What the sending commands share: the delivery options (--retries, --maxWait, --timeout), and a
+// delivery that Ctrl-C and SIGTERM end cleanly and whose waits are visible: a terminal watches every
+// wait of more than a second, and a wait of more than 5 s prints a line anywhere (a CI log too).
 import { stringOption, type OptionSpec, type ParsedArgs } from '../../cli/asadmin/options.js';
 import { InterruptedError, UsageError } from '../../cli/errors.js';
-import { ConfigError } from '../../config/errors.js';
 import { resolveStateDir } from '../../config/paths.js';
-import type { HipChatNotifierConfig } from '../../config/schema.js';
-import { readConfig } from '../../config/store.js';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from '../../notifier/defaults.js';
+import type { HipChatError } from '../../notifier/errors.js';
 import type { NotificationSender, NotifierTarget } from '../../notifier/send.js';
-import { WAIT_REASONS } from '../../notifier/waits.js';
+import { WAIT_REASONS, type WaitReason } from '../../notifier/waits.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { MAX_TIMER_MS } from '../../util/sleep.js';
 import type { CommandContext } from './command.js';
@@ -37,16 +36,6 @@ export const deliveryOptions: OptionSpec[] = [
     description: 'connect + response timeout of one request',
   },
 ];
-
-/** The stored HipChat notifier configuration of a target; undefined when there is none. */
-export async function loadNotifierConfig(context: CommandContext, target: string): Promise<HipChatNotifierConfig | undefined> {
-  const config = await readConfig(context.configPath);
-  return config?.targets[target]?.hipchat;
-}
-
-export function missingConfigError(target: string): ConfigError {
-  return new ConfigError(`No HipChat notifier is configured for target ${target}: run notifier notification-hipchat-configure first`);
-}
 
 function durationOption(args: ParsedArgs, name: string, fallback: number): number {
   const text = stringOption(args, name);
@@ -82,40 +71,85 @@ export function deliverySettings(args: ParsedArgs): DeliverySettings {
 export interface Delivery {
   sender: NotificationSender;
   status: StatusLine;
+  /** Aborted by Ctrl-C or SIGTERM, with the InterruptedError as its reason: for what waits outside the sender (stdin). */
+  signal: AbortSignal;
+}
+
+/** A wait longer than this prints a line of its own, with a terminal or without. */
+export const ANNOUNCED_WAIT_MS = 5000;
+/** A terminal's status line shows waits longer than this. */
+const SHOWN_WAIT_MS = 1000;
+
+export interface WaitReporter {
+  /** Told of the failure before a retry, so that the wait for it can say why. */
+  retrying(error: HipChatError): void;
+  wait(ms: number, reason: WaitReason): void;
 }
 
 /**
- * Runs `use` with a sender for the target (axios loads only now), then closes it. Ctrl-C ends the waits
- * at once with an InterruptedError saying `interrupted`, and lets a request already sent finish. A
- * terminal is shown what a wait of more than a second is for; scripts see nothing.
+ * How the waits of a delivery are seen: a long one as one stderr line saying what it waits for and when
+ * it resumes (a CI log would otherwise show a hang), a short one on the terminal's status line. A wait
+ * that only continues one already announced (the limiter looks again) is not announced twice.
+ */
+export function createWaitReporter(report: (text: string) => void, status: StatusLine, now: () => number = Date.now): WaitReporter {
+  let announcedUntil = 0;
+  let cause: string | undefined;
+  return {
+    retrying(error) {
+      cause = error.message;
+    },
+    wait(ms, reason) {
+      const why = `${WAIT_REASONS[reason]}${reason === 'retry' && cause !== undefined ? ` (${cause})` : ''}`;
+      if (ms <= ANNOUNCED_WAIT_MS) {
+        if (ms > SHOWN_WAIT_MS) status.show(`Waiting ${formatDuration(ms)} for ${why}…`);
+        return;
+      }
+      const until = Math.ceil((now() + ms) / 1000) * 1000;
+      if (until <= announcedUntil + 1000) return;
+      announcedUntil = until;
+      status.clear();
+      report(`Waiting ${formatDuration(ms)} for ${why}; resuming at ${new Date(until).toISOString().replace(/\.\d+Z$/, 'Z')}`);
+    },
+  };
+}
+
+/**
+ * Runs `use` with a sender for the target (axios loads only now), then closes it. Ctrl-C or SIGTERM ends
+ * the waits at once with an InterruptedError (`Interrupted` or `Terminated (SIGTERM)`, then `: outcome`
+ * when given), and lets a request already sent finish.
  */
 export async function withDelivery<T>(
   context: CommandContext,
   settings: DeliverySettings,
   target: NotifierTarget,
-  interrupted: string,
+  outcome: string | undefined,
   use: (delivery: Delivery) => Promise<T>,
 ): Promise<T> {
   if (target.insecure) context.warn('TLS certificate verification is off for this target (--insecure)');
   const abort = new AbortController();
-  const onInterrupt = () => abort.abort(new InterruptedError(interrupted));
-  process.once('SIGINT', onInterrupt);
+  const onSignal = (signal: NodeJS.Signals) => {
+    const what = signal === 'SIGTERM' ? 'Terminated (SIGTERM)' : 'Interrupted';
+    abort.abort(new InterruptedError(outcome === undefined ? what : `${what}: ${outcome}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const { isatty } = await import('node:tty');
   const status = createStatusLine(context.writeStderr, isatty(2));
+  const waits = createWaitReporter(context.report, status);
   const { NotificationSender } = await import('../../notifier/send.js');
   const sender = new NotificationSender(target, {
     stateDir: resolveStateDir(context.env),
     ...settings,
     env: context.env,
     signal: abort.signal,
-    onWait: (ms, reason) => {
-      if (ms > 1000) status.show(`Waiting ${formatDuration(ms)} for ${WAIT_REASONS[reason]}…`);
-    },
+    onWait: (ms, reason) => waits.wait(ms, reason),
+    onRetry: (error) => waits.retrying(error),
   });
   try {
-    return await use({ sender, status });
+    return await use({ sender, status, signal: abort.signal });
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     status.clear();
     await sender.close();
   }

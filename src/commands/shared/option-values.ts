@@ -1,7 +1,12 @@
-// Options and option values that several commands share: --json, whole numbers, and asadmin's wording
-// for a value it refuses.
+// Options and option values that several commands share: --json, whole numbers, asadmin's wording
+// for a value it refuses, and the checks of an API URL and a CA file however they are given.
+import { accessSync, constants } from 'node:fs';
+import { resolve } from 'node:path';
 import { stringOption, type OptionSpec, type ParsedArgs } from '../../cli/asadmin/options.js';
-import { UsageError } from '../../cli/errors.js';
+import { InputError, UsageError } from '../../cli/errors.js';
+import { checkApiUrl, DEFAULT_API_URL } from '../../config/values.js';
+import { describeErrno } from '../../util/errno.js';
+import type { CommandContext } from './command.js';
 
 export const jsonOption: OptionSpec = { name: 'json', type: 'boolean', description: 'print one JSON object on stdout, nothing else' };
 
@@ -63,4 +68,29 @@ export function integerOption(args: ParsedArgs, name: string): number | undefine
     throw new UsageError(`Invalid parameter: ${name}.  This integer option must be set to a valid integer. Its value was set to ${text}`);
   }
   return value;
+}
+
+/** A HipChat base URL, normalised; refused (exit 2) with the reason; plain http over the network is warned about. */
+export function checkedApiUrl(text: string, name: string, context: CommandContext): string {
+  const checked = checkApiUrl(text, name);
+  if ('problem' in checked) throw new UsageError(checked.problem);
+  if (checked.plainHttp) context.warn(`${name} ${checked.url} is plain http: the token will cross the network unencrypted`);
+  return checked.url;
+}
+
+/** The warning for a configuration that points at HipChat Cloud, which is no more. */
+export function hipChatCloudWarning(apiUrl: string): string | undefined {
+  if (new URL(apiUrl).hostname !== new URL(DEFAULT_API_URL).hostname) return undefined;
+  return `${DEFAULT_API_URL} is HipChat Cloud, which Atlassian shut down in 2019: give your HipChat Server's URL with --apiUrl, or run a HipChat-compatible server with notifier start-local-hipchat`;
+}
+
+/** A CA file as an absolute path, readable now. */
+export function checkedCaFile(path: string, name = '--caFile'): string {
+  const absolute = resolve(path);
+  try {
+    accessSync(absolute, constants.R_OK);
+  } catch (error) {
+    throw new InputError(`Cannot read ${name} ${absolute}: ${describeErrno(error)}`);
+  }
+  return absolute;
 }

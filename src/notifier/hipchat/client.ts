@@ -12,6 +12,7 @@ import axios, {
   type AxiosResponse,
 } from 'axios';
 import { DEFAULT_TIMEOUT_MS } from '../defaults.js';
+import { describeErrnoCode } from '../../util/errno.js';
 import { EndpointError, HipChatError } from '../errors.js';
 import type { RoomNotification } from '../message.js';
 import { axiosProxyConfig, proxyFor, tunnellingAgent } from './proxy.js';
@@ -42,12 +43,12 @@ type ResponseHeaders = Record<string, string | string[] | undefined>;
 const REDACTED = 'Bearer <redacted>';
 
 // Failures before any answer that a later attempt may not meet. Anything else without an answer
-// (a TLS protocol error, a bad option) is a configuration problem: retrying cannot help.
+// (a TLS protocol error, a bad option, a host name that does not exist) is a configuration problem:
+// retrying cannot help.
 const NETWORK_ERRORS = new Set([
   'ECONNREFUSED',
   'ECONNRESET', // also "socket hang up"
-  'ENOTFOUND',
-  'EAI_AGAIN',
+  'EAI_AGAIN', // the name server did not answer: unlike ENOTFOUND, a later lookup may succeed
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ENETDOWN',
@@ -56,7 +57,7 @@ const NETWORK_ERRORS = new Set([
 ]);
 
 // Of those, the ones where no connection was made at all, so no request reached HipChat.
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
 /** How the client reaches HipChat: one agent (direct, or through a proxy) and the axios instance on it. */
 interface Route {
@@ -225,8 +226,19 @@ export class HipChatClient {
         retryable: true,
       });
     }
+    if (code === 'ENOTFOUND') {
+      // The name server says the name (HipChat's, or the proxy's) does not exist: a typo, which waiting would only hide.
+      const check = this.proxy === undefined ? 'check --apiUrl' : 'check the proxy variables (HTTPS_PROXY, HTTP_PROXY)';
+      return new HipChatError(`Cannot reach HipChat at ${host}: ${describeErrnoCode(code)}${via}; ${check}`, {
+        retryable: false,
+        neverSent: true,
+      });
+    }
     if (code !== undefined && NETWORK_ERRORS.has(code)) {
-      return new HipChatError(`Cannot reach HipChat at ${host}: ${code}${via}`, { retryable: true, neverSent: NOT_CONNECTED.has(code) });
+      return new HipChatError(`Cannot reach HipChat at ${host}: ${describeErrnoCode(code)}${via}`, {
+        retryable: true,
+        neverSent: NOT_CONNECTED.has(code),
+      });
     }
     if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test((error as Error).message)) {
       return new HipChatError(
@@ -245,7 +257,7 @@ export class HipChatClient {
         { retryable: false },
       );
     }
-    return new HipChatError(`Request to HipChat at ${host} failed: ${code ?? 'unknown error'}${via}`, {
+    return new HipChatError(`Request to HipChat at ${host} failed: ${describeErrnoCode(code) ?? code ?? 'unknown error'}${via}`, {
       retryable: false,
     });
   }
@@ -264,6 +276,8 @@ function notificationBody(notification: RoomNotification): Record<string, unknow
     notify: notification.notify,
   };
   if (notification.from !== undefined) body.from = notification.from;
+  if (notification.attachTo !== undefined) body.attach_to = notification.attachTo;
+  if (notification.card !== undefined) body.card = notification.card;
   return body;
 }
 

@@ -61,7 +61,7 @@ describe('--ndjson', () => {
     expect(result.stdout).toBe('sent 3, failed 2\n');
     expect(result.stderr).toBe(
       'line 2: not valid JSON\n' +
-        'line 5: unknown field "colour" (expected message, color, messageFormat, notify, from)\n' +
+        'line 5: unknown field "colour" (expected message, color, messageFormat, notify, from, card, attachTo)\n' +
         `2 of 5 notifications failed\nCommand ${SEND} failed.\n`,
     );
     expect(suite.server.delivered().map((request) => request.body)).toEqual([
@@ -78,6 +78,8 @@ describe('--ndjson', () => {
     const result = await suite.send(['--ndjson', '--json'], '{"message":"a"}\n{"message":"b"}\n');
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      error: { message: '1 of 2 notifications failed', exitCode: 1 },
       sent: 1,
       failed: 1,
       failures: [{ line: 1, error: 'HipChat refused the notification: 400 Bad thing' }],

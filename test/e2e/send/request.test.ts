@@ -41,7 +41,9 @@ describe('the request', () => {
     await suite.setUp();
     const result = await suite.send([], 'é'.repeat(12_000));
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('Warning: The message is longer than 10000 characters: it was cut to 10000, ending in "…"\n');
+    expect(result.stderr).toBe(
+      'Warning: The message is longer than 10000 characters (counted in UTF-16 code units, as HipChat counts them: most emoji count 2): it was cut to fit, ending in "…"\n',
+    );
     const message = (suite.server.delivered()[0]!.body as { message: string }).message;
     expect([...message]).toHaveLength(10_000);
     expect(message.endsWith('é…')).toBe(true);

@@ -92,6 +92,17 @@ describe('value checks', () => {
     expect(checkApiUrl('example.com')).toEqual({ problem: 'Invalid --apiUrl: example.com is not an absolute URL' });
   });
 
+  it('refuses a base ending in /v2, which notifier adds itself, and says what to give instead', () => {
+    expect(checkApiUrl('http://host/v2')).toEqual({
+      problem: 'Invalid --apiUrl: http://host/v2 ends in /v2, which notifier adds itself; give http://host',
+    });
+    expect(checkApiUrl('https://example.com/hipchat/V2/', '$HIPCHAT_API_URL')).toEqual({
+      problem:
+        'Invalid $HIPCHAT_API_URL: https://example.com/hipchat/V2/ ends in /v2, which notifier adds itself; give https://example.com/hipchat',
+    });
+    expect(checkApiUrl('https://example.com/v2x')).toEqual({ url: 'https://example.com/v2x', plainHttp: false });
+  });
+
   it('parses COUNT/DURATION rate limits', () => {
     expect(parseRate('30/60s')).toEqual({ count: 30, perMs: 60_000 });
     expect(parseRate('100/5m')).toEqual({ count: 100, perMs: 300_000 });

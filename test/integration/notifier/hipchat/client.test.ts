@@ -230,7 +230,7 @@ describe('no answer', () => {
     const hipchat = await server();
     hipchat.injectFaults({ kind: 'reset' });
     const error = await failure(client({ apiUrl: hipchat.url }).sendRoomNotification('ops', NOTE));
-    expect(error.message).toBe(`Cannot reach HipChat at 127.0.0.1:${hipchat.port}: ECONNRESET`);
+    expect(error.message).toBe(`Cannot reach HipChat at 127.0.0.1:${hipchat.port}: connection reset`);
     expect(error.retryable).toBe(true);
   });
 
@@ -241,7 +241,7 @@ describe('no answer', () => {
     const { port } = probe.address() as net.AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
     const error = await failure(client({ apiUrl: `http://127.0.0.1:${port}` }).sendRoomNotification('ops', NOTE));
-    expect(error.message).toBe(`Cannot reach HipChat at 127.0.0.1:${port}: ECONNREFUSED`);
+    expect(error.message).toBe(`Cannot reach HipChat at 127.0.0.1:${port}: connection refused`);
     expect(error.retryable).toBe(true);
   });
 

@@ -1,0 +1,241 @@
+// The README's recipes run as written (issue 10): every block after a `<!-- runnable: NAME -->` line is
+// run against a local HipChat server, and what arrived in the room is checked.
+//
+// - A sh block runs whole. Of a YAML block (GitHub Actions steps, a GitLab CI file) and of a Groovy block
+//   (a Jenkinsfile), the shell steps that call `notifier` run, with the variables the block sets and the
+//   ones a runner would set; the block is parsed as a runner would (YAML by a YAML parser), so it must be
+//   valid. Steps that install the package are proven apart (test/e2e/package.test.ts); the job's own
+//   steps (npm test) are not run.
+// - Each block runs in a throw-away HOME and folder, in a process group of its own that is ended after it
+//   (a block may start a background server, say `notifier start-local-hipchat`), with `notifier` on the
+//   PATH as the built bin, and HIPCHAT_API_URL, HIPCHAT_TOKEN and HIPCHAT_ROOM pointing at the local
+//   server; a block or its expectation may set them otherwise.
+// - Every runnable block has an expectation below, and every expectation a block: neither can drift.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { capturedOutputs, CLI, PROJECT_ROOT, type RunResult } from '../support/cli.js';
+import { startHipChatServer, TEST_TOKEN, type HipChatTestServer } from '../support/hipchat-server.js';
+import { checkSecretsAfterAll, scannedSandbox } from '../support/reliability.js';
+
+checkSecretsAfterAll();
+
+interface Block {
+  name: string;
+  language: string;
+  text: string;
+}
+
+/** One shell script a block runs, with the variables its recipe gives it and the shell a runner uses. */
+interface Step {
+  script: string;
+  env: Record<string, string>;
+  shell: string[];
+}
+
+interface Expectation {
+  /** Variables a runner sets (GITHUB_*, CI_*, JOB_NAME …). */
+  runner?: Record<string, string>;
+  /** What the runner's expressions in the block evaluate to (`${{ job.status }}`, `${currentBuild.currentResult}`). */
+  expressions?: Record<string, string>;
+  /**
+   * 'block' for a block that starts a HipChat server of its own (`notifier start-local-hipchat`): the
+   * test's server is not offered, and `delivered` is not checked (check its output instead).
+   */
+  server?: 'test' | 'block';
+  /** What arrived at the test's server, as [room, message, colour]. */
+  delivered: [string, string, string][];
+  /** What the steps printed on stdout, all together. */
+  stdout?: string;
+}
+
+const BASH = ['bash', '--noprofile', '--norc', '-eo', 'pipefail', '-c'];
+const ROOM = 'readme';
+const EXPECTATIONS: Record<string, Expectation> = {
+  'one-line': { delivered: [['Build Status', 'Deploy of 1.4.2 finished', 'green']] },
+  'shell-loop': {
+    delivered: [
+      [ROOM, 'api deployed', 'green'],
+      [ROOM, 'web deployed', 'green'],
+      [ROOM, 'worker deployed', 'green'],
+    ],
+  },
+  'batch-and-card': {
+    delivered: [
+      [ROOM, 'step 1 done', 'yellow'],
+      [ROOM, 'step 2 failed', 'red'],
+      [ROOM, 'Build 42 passed', 'green'],
+      [ROOM, 'Deployed to staging too', 'yellow'],
+    ],
+    stdout: `sent 2, failed 0\n${'Command send-hipchat-notification executed successfully.\n'.repeat(3)}`,
+  },
+  'github-actions': {
+    runner: {
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'octo/notifier-demo',
+      GITHUB_REF_NAME: 'main',
+      GITHUB_RUN_NUMBER: '42',
+    },
+    expressions: { 'secrets.HIPCHAT_TOKEN': TEST_TOKEN, 'job.status': 'success' },
+    delivered: [['Build Status', 'octo/notifier-demo main #42: success', 'green']],
+  },
+  'gitlab-ci': {
+    runner: {
+      CI: 'true',
+      GITLAB_CI: 'true',
+      CI_PROJECT_PATH: 'group/notifier-demo',
+      CI_COMMIT_REF_NAME: 'main',
+      CI_JOB_NAME: 'build',
+      CI_JOB_STATUS: 'failed',
+    },
+    delivered: [['Build Status', 'group/notifier-demo main: build failed', 'red']],
+  },
+  jenkins: {
+    runner: { JENKINS_URL: 'https://jenkins.example.com/', JOB_NAME: 'notifier-demo', BUILD_NUMBER: '42' },
+    expressions: { 'currentBuild.currentResult': 'SUCCESS' },
+    delivered: [['Build Status', 'notifier-demo #42: SUCCESS', 'green']],
+  },
+};
+
+function runnableBlocks(markdown: string): Block[] {
+  const found = [...markdown.matchAll(/^<!-- runnable: ([a-z0-9-]+) -->\n```(\w+)\n([\s\S]*?)^```$/gm)];
+  return found.map(([, name, language, text]) => ({ name: name!, language: language!, text: text! }));
+}
+
+const callsNotifier = (script: string) => /(^|[\s;&|(])notifier\s/.test(script);
+
+/** `${{ expression }}` (GitHub) evaluated from the expectation's table; an unknown one fails the test. */
+function githubValue(text: string, expressions: Record<string, string>): string {
+  return text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => {
+    if (!(expression in expressions)) throw new Error(`the test does not know what \${{ ${expression} }} is`);
+    return expressions[expression]!;
+  });
+}
+
+function asStrings(values: Record<string, unknown> | undefined, expressions: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, githubValue(String(value), expressions)]));
+}
+
+function yamlSteps(text: string, expressions: Record<string, string>): Step[] {
+  const document = parseYaml(text) as unknown;
+  if (Array.isArray(document)) {
+    // GitHub Actions: steps, each with its env.
+    return (document as { run?: string; env?: Record<string, unknown> }[])
+      .filter((step) => step.run !== undefined && callsNotifier(step.run))
+      .map((step) => ({ script: step.run!, env: asStrings(step.env, expressions), shell: BASH }));
+  }
+  // GitLab CI: global variables, then each job's, and its script lists.
+  const { variables, ...jobs } = document as Record<string, Record<string, unknown>>;
+  return Object.values(jobs).flatMap((job) =>
+    ['before_script', 'script', 'after_script'].flatMap((list) =>
+      ((job[list] as string[] | undefined) ?? []).filter(callsNotifier).map((script) => ({
+        script,
+        env: { ...asStrings(variables, expressions), ...asStrings(job.variables as Record<string, unknown>, expressions) },
+        shell: BASH,
+      })),
+    ),
+  );
+}
+
+/** A declarative Jenkinsfile: its environment {}, withCredentials and withEnv, and its sh steps. */
+function jenkinsSteps(text: string, expressions: Record<string, string>): Step[] {
+  const env: Record<string, string> = {};
+  const environment = /environment\s*\{([^}]*)\}/.exec(text)?.[1] ?? '';
+  for (const [, name, value] of environment.matchAll(/(\w+)\s*=\s*'([^']*)'/g)) env[name!] = value!;
+  for (const [, name] of text.matchAll(/string\(credentialsId:\s*'[^']+',\s*variable:\s*'(\w+)'\)/g)) {
+    if (name !== 'HIPCHAT_TOKEN') throw new Error(`the test does not know the credential ${name}`);
+    env[name] = TEST_TOKEN;
+  }
+  for (const [, name, expression] of text.matchAll(/"(\w+)=\$\{([\w.]+)\}"/g)) {
+    if (!(expression! in expressions)) throw new Error(`the test does not know what \${${expression}} is`);
+    env[name!] = expressions[expression!]!;
+  }
+  const scripts = [...text.matchAll(/\bsh\s+(?:'''([\s\S]*?)'''|'([^'\n]*)')/g)].map(([, long, short]) => long ?? short!);
+  return scripts.filter(callsNotifier).map((script) => ({ script, env, shell: ['sh', '-xe', '-c'] }));
+}
+
+function stepsOf(block: Block, expectation: Expectation): Step[] {
+  const expressions = expectation.expressions ?? {};
+  if (['sh', 'bash', 'shell'].includes(block.language)) return [{ script: block.text, env: {}, shell: BASH }];
+  if (block.language === 'yaml') return yamlSteps(block.text, expressions);
+  if (block.language === 'groovy') return jenkinsSteps(block.text, expressions);
+  throw new Error(`a runnable ${block.language} block: the test does not know how to run it`);
+}
+
+/** Runs one step in its own process group, and ends whatever it left running. */
+function runStep(step: Step, cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const [command, ...args] = step.shell;
+    const child = spawn(command!, [...args, step.script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // The group is gone: the step left nothing running.
+      }
+      capturedOutputs.push(stdout, stderr);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+const blocks = runnableBlocks(README);
+
+describe('the README', () => {
+  it('has an expectation for every runnable block and a runnable block for every expectation', () => {
+    expect(blocks.map((block) => block.name).sort()).toEqual(Object.keys(EXPECTATIONS).sort());
+  });
+
+  describe.concurrent.each(blocks)('runnable block "$name" ($language)', (block) => {
+    it('runs as written, exits 0 and delivers what it says', async ({ onTestFinished }) => {
+      const expectation = EXPECTATIONS[block.name]!;
+      const server: HipChatTestServer = await startHipChatServer();
+      onTestFinished(() => server.close());
+      const box = scannedSandbox(onTestFinished);
+      const bin = join(box.dir, 'bin');
+      mkdirSync(bin);
+      symlinkSync(CLI, join(bin, 'notifier'));
+      const work = join(box.dir, 'work');
+      mkdirSync(work);
+
+      const steps = stepsOf(block, expectation);
+      expect(steps.length, 'steps that call notifier').toBeGreaterThan(0);
+      let stdout = '';
+      for (const step of steps) {
+        const ownServer = expectation.server === 'block';
+        const env = {
+          ...box.env,
+          PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH}`,
+          ...(ownServer ? {} : { HIPCHAT_TOKEN: TEST_TOKEN, HIPCHAT_ROOM: ROOM }),
+          ...expectation.runner,
+          ...step.env,
+          // Wherever the recipe's server is, the test's stands in for it.
+          ...(ownServer ? {} : { HIPCHAT_API_URL: server.url }),
+        };
+        const result = await runStep(step, work, env);
+        expect(result.code, `${step.script}\n${result.stderr}`).toBe(0);
+        stdout += result.stdout;
+      }
+      if (expectation.server !== 'block')
+        expect(
+          server.delivered().map((request) => {
+            const body = request.body as { message: string; color: string };
+            return [request.room, body.message, body.color];
+          }),
+        ).toEqual(expectation.delivered);
+      if (expectation.stdout !== undefined) expect(stdout).toBe(expectation.stdout);
+      expect(server.count(429)).toBe(0);
+    });
+  });
+});
