@@ -96,9 +96,11 @@ describe('windows that change, and resets that cannot be true', () => {
   it('issue 14 #18: a window of unknown end is looked at again soon, not after the configured 60 s', async (context) => {
     // 3 per 2 s at the server, 30 per minute configured: the window's end is known only from answers.
     const { box, server } = await setUp(context, { floodLimit: { limit: 3, windowMs: 2000 } }, '30/60s');
+    // Within --maxWait 10 s: none waits the configured 60 s once an answer has shown the 2-s window. (Senders
+    // that start together before any answer may each meet a 429 first: nobody knows the server's limit yet.)
     const results = await Promise.all(Array.from({ length: 7 }, (_, index) => box.run([SEND, '--maxWait=10s', `sender ${index}`])));
     expectAllSucceeded(results);
-    expect(server.count(429)).toBe(0);
+    expect(server.delivered()).toHaveLength(7);
     expect(mostPerWindow(server, 2000)).toBeLessThanOrEqual(3);
   });
 
