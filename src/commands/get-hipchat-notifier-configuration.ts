@@ -2,6 +2,7 @@
 import { booleanOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
 import { formatColumns } from '../cli/asadmin/table.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
+import { FILE_RATE_LIMIT_STORE, maskedRateLimitStore } from '../config/values.js';
 import type { CommandContext, CommandOutcome } from './shared/command.js';
 import { jsonOption } from './shared/option-values.js';
 import { readTarget, targetOption } from './shared/target.js';
@@ -57,6 +58,8 @@ function asJson(target: string, notifier: HipChatNotifierConfig | undefined, tok
       rateLimit,
       caFile: notifier.caFile ?? null,
       insecure: notifier.insecure ?? false,
+      // Its password is a secret like the token, and asadmin never showed it: always masked.
+      rateLimitStore: maskedRateLimitStore(notifier.rateLimitStore ?? FILE_RATE_LIMIT_STORE),
     },
     null,
     2,

@@ -1,10 +1,10 @@
 // notification-hipchat-configure: asadmin's options (asadmin.md §2) plus token sources, apiUrl,
-// rateLimit and TLS settings.
+// rateLimit, the store of the shared rate limit, and TLS settings.
 import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
 import { UsageError } from '../cli/errors.js';
 import type { HipChatNotifierConfig } from '../config/schema.js';
 import { updateConfig } from '../config/store.js';
-import { DEFAULT_API_URL, DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/values.js';
+import { DEFAULT_API_URL, DEFAULT_RATE_LIMIT, FILE_RATE_LIMIT_STORE, rateLimitStoreProblem, roomNameProblem } from '../config/values.js';
 import { parseRate } from '../util/rate.js';
 import { ensureHealthcheck, ensureHipchatNotifier } from '../healthcheck/catalog.js';
 import type { CommandContext } from './shared/command.js';
@@ -35,7 +35,15 @@ export const spec: CommandSpec = {
       type: 'string',
       valueName: 'COUNT/DURATION',
       defaultValue: DEFAULT_RATE_LIMIT,
-      description: 'most notifications per period, e.g. 30/60s or 100/5m',
+      description: 'at most COUNT notifications in any DURATION, e.g. 30/60s or 100/5m',
+    },
+    {
+      name: 'rateLimitStore',
+      type: 'string',
+      valueName: 'file|redis://…',
+      defaultValue: FILE_RATE_LIMIT_STORE,
+      description:
+        'where the shared rate limit lives: the state folder of this machine, or redis://[:password@]host[:port][/db] (rediss:// for TLS) for a fleet sharing one token ($NOTIFIER_RATE_LIMIT_STORE overrides it)',
     },
     {
       name: 'caFile',
@@ -49,6 +57,11 @@ export const spec: CommandSpec = {
     {
       description: 'Configure the default target, reading the token from a file',
       command: 'notifier notification-hipchat-configure --enabled --roomName ops --tokenFile ~/.hipchat-token',
+    },
+    {
+      description: 'CI runners on many machines share one token: keep its rate limit in Redis',
+      command:
+        'notifier notification-hipchat-configure --enabled --roomName "Build Status" --tokenFile ~/.hipchat-token --rateLimitStore redis://:s3cret@redis.internal:6379/0',
     },
     {
       description: 'HipChat Server with an internal CA, token from the environment',
@@ -83,6 +96,13 @@ function givenRateLimit(args: ParsedArgs): string | undefined {
   return given?.trim();
 }
 
+function givenRateLimitStore(args: ParsedArgs): string | undefined {
+  const given = stringOption(args, 'rateLimitStore');
+  const problem = given === undefined || given === '' ? undefined : rateLimitStoreProblem(given);
+  if (problem) throw new UsageError(problem);
+  return given || undefined;
+}
+
 /** An absolute path, null to forget the stored one (--caFile=), undefined when not given. */
 function givenCaFile(args: ParsedArgs): string | null | undefined {
   const given = stringOption(args, 'caFile');
@@ -98,6 +118,7 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
   const apiUrl = givenApiUrl(args, context);
   const rateLimit = givenRateLimit(args);
   const caFile = givenCaFile(args);
+  const rateLimitStore = givenRateLimitStore(args);
 
   const config = await updateConfig(context.configPath, (document) => {
     const section = (document.targets[target] ??= {});
@@ -114,6 +135,9 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     const keptCaFile = caFile === undefined ? stored?.caFile : caFile;
     if (keptCaFile) next.caFile = keptCaFile;
     if (booleanOption(args, 'insecure') ?? stored?.insecure) next.insecure = true;
+    // The default is not stored: a file that never named a store keeps meaning the state folder.
+    const keptStore = rateLimitStore ?? stored?.rateLimitStore;
+    if (keptStore !== undefined && keptStore !== FILE_RATE_LIMIT_STORE) next.rateLimitStore = keptStore;
     section.hipchat = next;
     // As Payara's BaseNotificationConfigurer (5.x): the health check's HipChat notifier follows --enabled; its noisy stays.
     ensureHipchatNotifier(ensureHealthcheck(section)).enabled = next.enabled;

@@ -4,7 +4,10 @@
 import { parseRate } from '../util/rate.js';
 import type { HipChatNotifierConfig } from './schema.js';
 
-export type TargetSettings = Pick<HipChatNotifierConfig, 'apiUrl' | 'roomName' | 'token' | 'rateLimit' | 'caFile' | 'insecure'>;
+export type TargetSettings = Pick<
+  HipChatNotifierConfig,
+  'apiUrl' | 'roomName' | 'token' | 'rateLimit' | 'caFile' | 'insecure' | 'rateLimitStore'
+>;
 
 export function notifierTargetOf(config: TargetSettings) {
   return {
@@ -15,5 +18,6 @@ export function notifierTargetOf(config: TargetSettings) {
     rate: parseRate(config.rateLimit)!,
     ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
     ...(config.insecure ? { insecure: true } : {}),
+    ...(config.rateLimitStore === undefined ? {} : { rateLimitStore: config.rateLimitStore }),
   };
 }

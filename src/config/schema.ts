@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { escapeKeys, unescapeKey, unescapeKeys } from '../util/plain-data.js';
 import { parseRate } from '../util/rate.js';
-import { checkApiUrl, MAX_ROOM_NAME_LENGTH, tokenProblem } from './values.js';
+import { checkApiUrl, MAX_ROOM_NAME_LENGTH, rateLimitStoreProblem, tokenProblem } from './values.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -18,6 +18,10 @@ export const hipchatNotifierSchema = z.object({
   rateLimit: z.string().check(z.refine((text) => parseRate(text) !== undefined, 'not COUNT/DURATION')),
   caFile: z.optional(z.string()),
   insecure: z.optional(z.boolean()),
+  /** Where the shared rate limit lives: 'file' (the state folder, the default) or a Redis URL. */
+  rateLimitStore: z.optional(
+    z.string().check(z.refine((text) => rateLimitStoreProblem(text) === undefined, 'not file, redis://… or rediss://…')),
+  ),
 });
 
 export const TIME_UNITS = ['NANOSECONDS', 'MICROSECONDS', 'MILLISECONDS', 'SECONDS', 'MINUTES', 'HOURS', 'DAYS'] as const;

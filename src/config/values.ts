@@ -1,4 +1,5 @@
 // Validation of the values a HipChat notifier configuration holds (checks asadmin never made).
+import { parseRedisUrl } from '../util/redis-url.js';
 
 export const DEFAULT_API_URL = 'https://api.hipchat.com';
 export const DEFAULT_RATE_LIMIT = '30/60s';
@@ -55,4 +56,23 @@ export function checkApiUrl(text: string, name = '--apiUrl'): ApiUrlCheck {
   if (/\/v2$/i.test(path))
     return { problem: `Invalid ${name}: ${text} ends in /v2, which notifier adds itself; give ${url.origin}${path.slice(0, -3)}` };
   return { url: `${url.origin}${path}`, plainHttp: url.protocol === 'http:' && !isLoopbackHost(url.hostname) };
+}
+
+/** The state folder: the default store of the shared rate limit. */
+export const FILE_RATE_LIMIT_STORE = 'file';
+
+/** Why the text is not a rate-limit store (file, redis://…, rediss://…), or undefined; never quoting it (a password). */
+export function rateLimitStoreProblem(text: string): string | undefined {
+  if (text === FILE_RATE_LIMIT_STORE) return undefined;
+  const target = parseRedisUrl(text);
+  return 'problem' in target ? `Invalid --rateLimitStore: ${target.problem}` : undefined;
+}
+
+/** The store as messages and JSON show it: its password, if any, as ****. */
+export function maskedRateLimitStore(text: string): string {
+  const target = parseRedisUrl(text);
+  if (text === FILE_RATE_LIMIT_STORE || 'problem' in target || target.password === undefined) return text;
+  const url = new URL(text);
+  url.password = '****';
+  return url.href;
 }

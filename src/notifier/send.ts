@@ -8,9 +8,9 @@ import { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES } from './defaults.js';
 import { HipChatError, RateLimitError } from './errors.js';
 import { HipChatClient } from './hipchat/client.js';
 import type { RoomNotification } from './message.js';
-import { FileLimitStore } from './rate-limit/file-store.js';
 import { SharedRateLimiter } from './rate-limit/limiter.js';
 import { HORIZON_MS } from './rate-limit/limits.js';
+import { limitStoreFor } from './rate-limit/stores.js';
 import { usedUp, type WaitReason } from './waits.js';
 
 /** Where and how to send: the stored HipChat notifier configuration of a target. */
@@ -21,6 +21,8 @@ export interface NotifierTarget {
   rate: Rate;
   caFile?: string;
   insecure?: boolean;
+  /** Where the shared rate limit lives: 'file' (the state folder, the default) or a Redis URL for a fleet. */
+  rateLimitStore?: string;
 }
 
 export interface SendOptions {
@@ -85,7 +87,16 @@ export class NotificationSender {
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.limiter = new SharedRateLimiter({
-      store: new FileLimitStore({ stateDir: options.stateDir, apiUrl: target.apiUrl, token: target.token, now: this.now }),
+      store: limitStoreFor({
+        rateLimitStore: target.rateLimitStore,
+        apiUrl: target.apiUrl,
+        token: target.token,
+        stateDir: options.stateDir,
+        // A store that does not answer is retried for as long as a notification may wait.
+        giveUpAfterMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+        now: this.now,
+        signal: options.signal,
+      }),
       room: target.roomName,
       rate: target.rate,
       now: this.now,

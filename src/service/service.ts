@@ -140,8 +140,8 @@ export function healthNotification(
 }
 
 function senderKey(hipchat: HipChatNotifierConfig): string {
-  const { apiUrl, roomName, token, rateLimit, caFile, insecure } = hipchat;
-  return JSON.stringify([apiUrl, roomName, token, rateLimit, caFile, insecure]);
+  const { apiUrl, roomName, token, rateLimit, caFile, insecure, rateLimitStore } = hipchat;
+  return JSON.stringify([apiUrl, roomName, token, rateLimit, caFile, insecure, rateLimitStore]);
 }
 
 /** '2026-11-26T11:12:41Z': when a wait of `ms` from now ends. */
@@ -348,7 +348,9 @@ export class NotificationService {
         timeoutMs: SERVICE_REQUEST_TIMEOUT_MS,
         onWait: (waitMs, reason) => this.logWait(waitMs, reason),
       };
-      const target = notifierTargetOf(hipchat);
+      // $NOTIFIER_RATE_LIMIT_STORE wins over the stored store, as it does for the sending commands.
+      const override = this.options.env.NOTIFIER_RATE_LIMIT_STORE;
+      const target = { ...notifierTargetOf(hipchat), ...(override ? { rateLimitStore: override } : {}) };
       const sender = this.options.createSender?.(target, options) ?? new NotificationSender(target, options);
       this.sender = { key, sender };
     }

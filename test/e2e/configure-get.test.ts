@@ -267,6 +267,7 @@ describe('get-hipchat-notifier-configuration', () => {
       rateLimit: '5/2s',
       caFile: null,
       insecure: false,
+      rateLimitStore: 'file',
     });
     expect(JSON.parse((await sandbox.run([GET, '--json'])).stdout)).toEqual({ target: 'server', defined: false });
   });

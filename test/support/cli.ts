@@ -24,6 +24,8 @@ export interface RunOptions {
   uid?: number;
   gid?: number;
   timeoutMs?: number;
+  /** A command the CLI runs under, e.g. ['faketime', '-f', '+30s'] for a machine whose clock is ahead. */
+  under?: string[];
 }
 
 /** Everything any run printed, for the secret scan at the end of a suite. */
@@ -31,7 +33,8 @@ export const capturedOutputs: string[] = [];
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [command, ...prefix] = [...(options.under ?? []), process.execPath];
+    const child = spawn(command!, [...prefix, CLI, ...args], {
       env: options.env ?? {},
       stdio: ['pipe', 'pipe', 'pipe'],
       uid: options.uid,

@@ -105,9 +105,20 @@ export function writeConfig(
   server: HipChatTestServer,
   rateLimit = '1000/1s',
   /** More targets, each the default one with these settings changed. */
-  others: Record<string, { roomName?: string; apiUrl?: string; rateLimit?: string }> = {},
+  others: Record<string, { roomName?: string; apiUrl?: string; rateLimit?: string; rateLimitStore?: string }> = {},
+  /** Where the shared rate limit lives ('file' when not given). */
+  rateLimitStore?: string,
 ): void {
-  const hipchat = { enabled: true, roomName: 'ops', token: TEST_TOKEN, dynamic: false, noisy: true, apiUrl: server.url, rateLimit };
+  const hipchat = {
+    enabled: true,
+    roomName: 'ops',
+    token: TEST_TOKEN,
+    dynamic: false,
+    noisy: true,
+    apiUrl: server.url,
+    rateLimit,
+    ...(rateLimitStore === undefined ? {} : { rateLimitStore }),
+  };
   const targets: Record<string, unknown> = { server: { hipchat } };
   for (const [name, changes] of Object.entries(others)) targets[name] = { hipchat: { ...hipchat, ...changes } };
   mkdirSync(dirname(box.configPath), { recursive: true, mode: 0o700 });

@@ -7,14 +7,14 @@
 // rate limiter, which keys on the API URL, room and token actually used, is shared by every send that
 // goes to the same place, however it was told where to go.
 //
-// A setting is one entry of SETTINGS: adding one (say --rateLimitStore with $NOTIFIER_RATE_LIMIT_STORE)
-// gives both commands its option, its help and the same precedence at once.
+// A setting is one entry of SETTINGS: adding one gives both commands its option, its help and the same
+// precedence at once.
 import { booleanOption, stringOption, type OptionSpec, type ParsedArgs } from '../../cli/asadmin/options.js';
 import { UsageError } from '../../cli/errors.js';
 import { ConfigError } from '../../config/errors.js';
 import type { HipChatNotifierConfig } from '../../config/schema.js';
 import { readConfig } from '../../config/store.js';
-import { DEFAULT_RATE_LIMIT, roomNameProblem } from '../../config/values.js';
+import { DEFAULT_RATE_LIMIT, FILE_RATE_LIMIT_STORE, rateLimitStoreProblem, roomNameProblem } from '../../config/values.js';
 import type { NotifierTarget } from '../../notifier/send.js';
 import { parseRate, type Rate } from '../../util/rate.js';
 import type { CommandContext } from './command.js';
@@ -49,6 +49,12 @@ function checkedRoom(room: string, name: string): string {
   const problem = roomNameProblem(room);
   if (problem) throw new UsageError(name === '--roomName' ? problem : `${problem} (${name})`);
   return room;
+}
+
+function checkedStore(store: string, name: string): string {
+  const problem = rateLimitStoreProblem(store);
+  if (problem) throw new UsageError(name === '--rateLimitStore' ? problem : `${problem} (${name})`);
+  return store;
 }
 
 const ROOM_ENV = ['HIPCHAT_ROOM', 'HIPCHAT_ROOM_ID'];
@@ -119,6 +125,22 @@ const SETTINGS = {
     stored: (config) => parseRate(config.rateLimit),
     fallback: parseRate(DEFAULT_RATE_LIMIT),
   }),
+  rateLimitStore: setting<string>({
+    options: [
+      {
+        name: 'rateLimitStore',
+        type: 'string',
+        valueName: 'file|redis://…',
+        description: 'where the shared rate limit lives instead of the stored one (file, or redis://… for a fleet)',
+        alternatives: { env: ['NOTIFIER_RATE_LIMIT_STORE'] },
+      },
+    ],
+    env: ['NOTIFIER_RATE_LIMIT_STORE'],
+    fromOptions: (args) => given(stringOption(args, 'rateLimitStore'), (store) => checkedStore(store, '--rateLimitStore')),
+    fromEnv: (text, variable) => checkedStore(text, `$${variable}`),
+    stored: (config) => config.rateLimitStore,
+    fallback: FILE_RATE_LIMIT_STORE,
+  }),
 };
 
 type Settings = typeof SETTINGS;
@@ -176,6 +198,7 @@ export async function resolveDestination(context: CommandContext, args: ParsedAr
       rate: values.rate!,
       ...(values.caFile === undefined ? {} : { caFile: values.caFile }),
       ...(values.insecure ? { insecure: true } : {}),
+      rateLimitStore: values.rateLimitStore!,
     },
   };
 }

@@ -115,11 +115,18 @@ export class SharedRateLimiter {
     await this.update({});
   }
 
-  /** Reports what is still pending (answers, units of the lease that will not be sent) before the sender goes away. */
+  /**
+   * Reports what is still pending (answers, units of the lease that will not be sent) before the sender goes away,
+   * then closes the store (a Redis connection would keep the process alive).
+   */
   async close(): Promise<void> {
     this.endLease();
-    await this.flushing;
-    if (this.pendingAnswers > 0 || this.pendingReleases.length > 0) await this.update({});
+    try {
+      await this.flushing;
+      if (this.pendingAnswers > 0 || this.pendingReleases.length > 0) await this.update({});
+    } finally {
+      await this.store.close();
+    }
   }
 
   private async update(ask: Pick<LimitUpdate, 'take'>): Promise<TakeOutcome | undefined> {

@@ -189,7 +189,7 @@ local function take(state, name, want, holdMs)
   end
   room.inFlight = inFlightOf(room) + units
   room.lastTakenAt = now
-  return { units = units, at = now, ['until'] = untilAt }
+  return { waitMs = 0, units = units, at = now, ['until'] = untilAt }
 end
 
 -- How long the state matters: until its last grant leaves its period, its windows reset, its sends count as lost.

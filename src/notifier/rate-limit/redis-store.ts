@@ -31,7 +31,9 @@ export interface RedisLimitStoreOptions {
    * compared with limits.ts's on one clock.
    */
   scriptClock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Ends the retries at once (Ctrl-C, a stopping service). */
+  signal?: AbortSignal;
 }
 
 const SCRIPT_SHA = createHash('sha1').update(LIMITS_SCRIPT).digest('hex');
@@ -63,7 +65,8 @@ export class RedisLimitStore implements LimitStore {
   private readonly giveUpAfterMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly signal: AbortSignal | undefined;
   private readonly scriptClock: (() => number) | undefined;
   private client: Client | undefined;
   /** The last 'error' event of the current client: why a connection failed, in the client's words. */
@@ -77,6 +80,7 @@ export class RedisLimitStore implements LimitStore {
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? abortableSleep;
     this.scriptClock = options.scriptClock;
+    this.signal = options.signal;
   }
 
   /**
@@ -103,7 +107,7 @@ export class RedisLimitStore implements LimitStore {
             `rate-limit store ${this.target.display} is unreachable: ${failure.message} (${attempts})`,
           );
         }
-        await this.sleep(wait);
+        await this.sleep(wait, this.signal);
       }
     }
   }
@@ -200,7 +204,8 @@ export class RedisLimitStore implements LimitStore {
     const cause = (error instanceof Error ? error : this.lastClientError) ?? new Error(String(error));
     let message = cause.message || cause.name;
     if ((cause as { code?: string }).code === 'ECONNREFUSED') message = 'connection refused';
-    if (UNAUTHENTICATED.test(message)) message = 'NOAUTH the server wants a password (redis://:password@host)';
+    if (UNAUTHENTICATED.test(message)) message = 'NOAUTH Authentication required.';
+    if (message.startsWith('NOAUTH')) message = `${message} (this Redis wants a password: redis://:password@host)`;
     // The client or the server could echo the URL or the password: never let it through.
     return redactPassword(message, this.target.password);
   }

@@ -96,7 +96,7 @@ describe('help and --version', () => {
         'Usage: notifier [--config FILE] [--terse] notification-hipchat-configure --enabled[=true|false]',
         '    --roomName ROOM (--token TOKEN | --tokenFile FILE | $HIPCHAT_TOKEN) [--dynamic[=true|false]]',
         '    [--target NAME] [--noisy[=true|false]] [--apiUrl URL] [--rateLimit COUNT/DURATION]',
-        '    [--caFile FILE] [--insecure[=true|false]]',
+        '    [--rateLimitStore file|redis://…] [--caFile FILE] [--insecure[=true|false]]',
       ].join('\n'),
     );
     const send = (await notifier([SEND, '--help'])).stdout;

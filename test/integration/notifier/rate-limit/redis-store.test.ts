@@ -1,0 +1,204 @@
+// The Redis store against a real redis-server: its Lua script follows limits.ts to the letter (the same
+// updates through both give the same answers, on one clock), and its failures are explicit, bounded and never
+// show the password.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '@redis/client';
+import { RateLimitStateError, RateLimitStoreUnavailableError } from '../../../../src/notifier/errors.js';
+import { limitKey } from '../../../../src/notifier/rate-limit/key.js';
+import {
+  applyUpdate,
+  createLimitState,
+  type LimitState,
+  type LimitUpdate,
+  type ServerWindows,
+} from '../../../../src/notifier/rate-limit/limits.js';
+import { RedisLimitStore } from '../../../../src/notifier/rate-limit/redis-store.js';
+import { parseRedisUrl, type RedisTarget } from '../../../../src/util/redis-url.js';
+import { startRedis, type RedisServer } from '../../../support/redis.js';
+
+const T0 = 1_700_000_000_000;
+const API_URL = 'https://hipchat.example.com';
+const PASSWORD = 'Sup3r-Secret-PW-42';
+
+let redis: RedisServer;
+let locked: RedisServer;
+beforeAll(async () => {
+  [redis, locked] = await Promise.all([startRedis(), startRedis({ password: PASSWORD })]);
+});
+afterAll(async () => {
+  await Promise.all([redis.close(), locked.close()]);
+});
+
+function target(url: string): RedisTarget {
+  const parsed = parseRedisUrl(url);
+  if ('problem' in parsed) throw new Error(parsed.problem);
+  return parsed;
+}
+
+let tokens = 0;
+
+/** A store on its own token (its own key), with the script run by the test's clock. */
+function storeOn(clock: { time: number }, options: { url?: string; token?: string; giveUpAfterMs?: number } = {}) {
+  const token = options.token ?? `token-${++tokens}`;
+  return new RedisLimitStore({
+    target: target(options.url ?? redis.url),
+    apiUrl: API_URL,
+    token,
+    giveUpAfterMs: options.giveUpAfterMs ?? 2000,
+    now: () => clock.time,
+    scriptClock: () => clock.time,
+  });
+}
+
+/** A random source that repeats: the same updates on every run. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/** A random update of the kinds senders make: takes, leases, answers with and without windows, units given back. */
+function randomUpdate(random: () => number, now: number, grants: number[]): LimitUpdate {
+  const room = random() < 0.7 ? 'ops' : 'Build Status';
+  const rate = random() < 0.8 ? { count: 5, perMs: 2000 } : { count: 50, perMs: 1000 };
+  const update: LimitUpdate = { room, rate };
+  const pick = random();
+  if (pick < 0.45) update.take = { want: random() < 0.3 ? 1 + Math.floor(random() * 16) : 1, holdMs: 100 };
+  if (pick >= 0.45 && pick < 0.85) {
+    const windows: ServerWindows = {};
+    if (random() < 0.6) windows.flood = { limit: 5, remaining: Math.floor(random() * 6), resetAt: now + Math.floor(random() * 4000) - 500 };
+    if (random() < 0.4)
+      windows.ratelimit = { limit: 100, remaining: Math.floor(random() * 101), resetAt: now + Math.floor(random() * 300_000) };
+    if (random() < 0.05) windows.flood = { limit: 5, remaining: 0, resetAt: now + 10 * 365 * 86_400_000 };
+    update.answers = { count: 1 + Math.floor(random() * 3), windows };
+  }
+  if (pick >= 0.85 && grants.length > 0) update.released = [{ units: 1, until: grants[Math.floor(random() * grants.length)]! }];
+  return update;
+}
+
+describe('the Lua script follows limits.ts', () => {
+  it('gives the same answers to 400 random updates, on one clock', async () => {
+    const clock = { time: T0 };
+    const store = storeOn(clock);
+    const random = seeded(42);
+    let state: LimitState = createLimitState();
+    const grants: number[] = [];
+    try {
+      for (let step = 0; step < 400; step++) {
+        clock.time += Math.floor(random() * 400);
+        const update = randomUpdate(random, clock.time, grants);
+        const local = applyUpdate(state, update, clock.time);
+        state = local.state;
+        const fromRedis = await store.apply(update);
+        const expected = local.taken === undefined ? undefined : { ...local.taken, state: undefined };
+        if (expected) delete (expected as { state?: unknown }).state;
+        expect(fromRedis, `step ${step}: ${JSON.stringify(update)}`).toEqual(expected);
+        if (fromRedis?.reason === undefined && fromRedis !== undefined) grants.push(fromRedis.until);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keys the state by the HipChat and a hash of the token, and lets it expire', async () => {
+    const clock = { time: Date.now() };
+    const store = storeOn(clock, { token: 'a-secret-token' });
+    await store.apply({ room: 'ops', rate: { count: 5, perMs: 60_000 }, take: { want: 1, holdMs: 0 } });
+    await store.close();
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      const keys = await client.keys('*');
+      const key = `notifier:limits:v2:${limitKey(API_URL, 'a-secret-token')}`;
+      expect(keys).toContain(key);
+      expect(keys.join(' ')).not.toContain('a-secret-token');
+      const ttl = await client.pTTL(key);
+      // The grant counts for a minute: the state expires soon after.
+      expect(ttl).toBeGreaterThan(55_000);
+      expect(ttl).toBeLessThanOrEqual(61_000);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('loads the script again after Redis lost it (a restart, SCRIPT FLUSH)', async () => {
+    const clock = { time: Date.now() };
+    const store = storeOn(clock);
+    const take = { room: 'ops', rate: { count: 5, perMs: 60_000 }, take: { want: 1, holdMs: 0 } };
+    expect(await store.apply(take)).toMatchObject({ units: 1 });
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    await client.scriptFlush();
+    await client.close();
+    expect(await store.apply(take)).toMatchObject({ units: 1 });
+    await store.close();
+  });
+});
+
+describe('failures', () => {
+  it('a Redis that is not there: retried within the budget, then unreachable, naming scheme, host and port only', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const store = storeOn({ time: Date.now() }, { url: `redis://127.0.0.1:${port}`, giveUpAfterMs: 600 });
+    const error = await store
+      .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${port} is unreachable: connection refused \\(\\d+ attempts in 0\\.6 s\\)$`),
+    );
+  });
+
+  it('a wrong password: the same, and the password is in no message', async () => {
+    const wrong = `redis://:not-${PASSWORD}@127.0.0.1:${locked.port}`;
+    const store = storeOn({ time: Date.now() }, { url: wrong, giveUpAfterMs: 400 });
+    const error = await store
+      .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${locked.port} is unreachable: WRONGPASS .+ \\(\\d+ attempts? in 0\\.4 s\\)$`),
+    );
+    expect(`${(error as Error).message} ${(error as Error).stack}`).not.toContain(PASSWORD);
+  });
+
+  it('no password where one is needed: the same, saying so', async () => {
+    const store = storeOn({ time: Date.now() }, { url: `redis://127.0.0.1:${locked.port}`, giveUpAfterMs: 400 });
+    const error = await store
+      .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
+    expect((error as Error).message).toMatch(/is unreachable: NOAUTH .+password/);
+  });
+
+  it('a server that accepts and never answers: each attempt bounded, then unreachable', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const store = storeOn({ time: Date.now() }, { url: `redis://127.0.0.1:${port}`, giveUpAfterMs: 700 });
+      const error = await store
+        .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
+      expect((error as Error).message).toMatch(/is unreachable: no answer within [\d.]+ s \(\d+ attempts? in 0\.7 s\)$/);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('an answer the script refuses is final, not retried', async () => {
+    const store = storeOn({ time: Date.now() });
+    const error = await store
+      .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: Number.NaN, holdMs: 0 } })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitStateError);
+    expect((error as Error).message).toMatch(/^rate-limit store redis:\/\/127\.0\.0\.1:\d+: /);
+    await store.close();
+  });
+});
