@@ -58,14 +58,9 @@ for (const name of names)
   if (!existsSync(join(commandFolder, `${name}.ts`))) fail(`the registry names ${name}, but there is no src/commands/${name}.ts`);
 
 const commandPieces = Object.fromEntries(names.map((name) => [join(commandFolder, `${name}.ts`), `${name}.cjs`]));
-const errorPieces = Object.fromEntries(
-  errorModules().map((path) => [
-    path,
-    `${relative(join(root, 'src'), path)
-      .replace(/\/errors\.ts$/, '')
-      .replaceAll('/', '-')}-errors.cjs`,
-  ]),
-);
+// Every errors.ts in one piece: one file to load, not one per layer, and one class per error type.
+const errorModulePaths = errorModules();
+const errorPieces = Object.fromEntries(errorModulePaths.map((path) => [path, 'errors.cjs']));
 const pieceByPath = new Map(
   Object.entries({
     [join(root, 'src/cli/main.ts')]: 'cli.cjs',
@@ -83,24 +78,33 @@ const pieceByPath = new Map(
 );
 
 /** Imports of another piece become require('./<piece>.cjs') instead of a copy of it. */
-function otherPiecesExternal(entry) {
+function otherPiecesExternal(output) {
   return {
     name: 'other-pieces-external',
     setup(builder) {
       builder.onResolve({ filter: /^\./ }, (args) => {
         const path = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
         const piece = pieceByPath.get(path);
-        return piece && path !== entry ? { path: `./${piece}`, external: true } : undefined;
+        return piece && piece !== output ? { path: `./${piece}`, external: true } : undefined;
       });
     },
   };
 }
 
+/** What each piece is built from: its module, or for the errors piece all the errors modules. */
+const pieceEntries = new Map();
+for (const [entry, output] of pieceByPath) {
+  if (output !== 'errors.cjs') pieceEntries.set(output, { entryPoints: [entry] });
+}
+pieceEntries.set('errors.cjs', {
+  stdin: { contents: errorModulePaths.map((path) => `export * from ${JSON.stringify(path)};`).join('\n'), resolveDir: root, loader: 'ts' },
+});
+
 rmSync(staging, { recursive: true, force: true });
 const results = await Promise.all(
-  [...pieceByPath].map(async ([entry, output]) => {
+  [...pieceEntries].map(async ([output, source]) => {
     const result = await build({
-      entryPoints: [entry],
+      ...source,
       outfile: join(staging, output),
       bundle: true,
       platform: 'node',
@@ -113,7 +117,7 @@ const results = await Promise.all(
       // cli-table3 requires its colour package only to colour cells, in a try/catch that falls back to
       // plain text; notifier's tables have no colour, so it is never loaded: don't compile it into a bundle.
       external: ['@colors/colors/safe'],
-      plugins: [otherPiecesExternal(entry), axiosTrim()],
+      plugins: [otherPiecesExternal(output), axiosTrim()],
       // No source maps: they were two thirds of the package (6.5 MB), Node reads them only with
       // --enable-source-maps, and the bundles are not minified, so a NOTIFIER_DEBUG=1 stack trace
       // already points at readable code.
@@ -124,13 +128,13 @@ const results = await Promise.all(
       metafile: true,
       logLevel: 'warning',
     });
-    return { entry, output, inputs: Object.keys(result.metafile.inputs).map((input) => resolve(root, input)) };
+    return { output, inputs: Object.keys(result.metafile.inputs).map((input) => resolve(root, input)) };
   }),
 );
 
 // A command compiled into another piece would load with it: into cli.cjs, on every start.
-for (const { entry, output, inputs } of results) {
-  const intruder = inputs.find((input) => pieceByPath.has(input) && input !== entry);
+for (const { output, inputs } of results) {
+  const intruder = inputs.find((input) => pieceByPath.has(input) && pieceByPath.get(input) !== output);
   if (intruder)
     fail(
       `${relative(root, intruder)} ended up inside dist/${output}; it must stay a piece of its own (import it lazily, or from its own piece)`,

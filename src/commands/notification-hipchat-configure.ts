@@ -142,7 +142,7 @@ export async function run(context: CommandContext, args: ParsedArgs): Promise<vo
     // As Payara's BaseNotificationConfigurer (5.x): the health check's HipChat notifier follows --enabled; its noisy stays.
     ensureHipchatNotifier(ensureHealthcheck(section)).enabled = next.enabled;
   });
-  applyDynamic(context, args, target);
+  await applyDynamic(context, args, target);
   const cloud = hipChatCloudWarning(config.targets[target]!.hipchat!.apiUrl);
   if (cloud) context.warn(cloud);
   if (config.targets[target]?.hipchat?.insecure) {

@@ -6,7 +6,6 @@ import { ConfigError } from '../../config/errors.js';
 import { resolveStateDir } from '../../config/paths.js';
 import type { TargetConfig } from '../../config/schema.js';
 import { readConfig, updateConfig } from '../../config/store.js';
-import { requestReload } from '../../service/control.js';
 import type { CommandContext } from './command.js';
 
 export const DEFAULT_TARGET = 'server';
@@ -34,15 +33,18 @@ export function targetName(args: ParsedArgs): string {
 }
 
 /** With --dynamic=true, asks a running service of this config file and target to apply the stored configuration now. */
-export function applyDynamic(context: CommandContext, args: ParsedArgs, target: string): void {
-  if (booleanOption(args, 'dynamic')) requestReload({ stateDir: resolveStateDir(context.env), configPath: context.configPath, target });
+export async function applyDynamic(context: CommandContext, args: ParsedArgs, target: string): Promise<void> {
+  if (!booleanOption(args, 'dynamic')) return;
+  // Loaded only now: it hashes the config path with node:crypto, which most commands do not need.
+  const { requestReload } = await import('../../service/control.js');
+  requestReload({ stateDir: resolveStateDir(context.env), configPath: context.configPath, target });
 }
 
 /** Changes the --target's section under the config lock (creating it if need be), then applies --dynamic. */
 export async function changeTarget(context: CommandContext, args: ParsedArgs, change: (section: TargetConfig) => void): Promise<void> {
   const target = targetName(args);
   await updateConfig(context.configPath, (config) => change((config.targets[target] ??= {})));
-  applyDynamic(context, args, target);
+  await applyDynamic(context, args, target);
 }
 
 /**
