@@ -9,7 +9,8 @@ import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
 import { parsePlainJson } from '../util/plain-data.js';
 import { folderProblem, readableByOthers, writableByOthers } from '../util/safe-fs.js';
 import { ConfigError } from './errors.js';
-import { checkConfig, CONFIG_VERSION, describeSchemaIssue, emptyConfig, type ConfigDocument } from './schema.js';
+import { describeSchemaIssue } from '../util/schema-issue.js';
+import { checkConfig, CONFIG_VERSION, emptyConfig, type ConfigDocument } from './schema.js';
 
 export interface ReadOptions {
   /** Told when the file holds a token and others may read it; default: one 'Warning: …' line on stderr per file. */

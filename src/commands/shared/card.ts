@@ -5,7 +5,7 @@
 // The schema is built on first use: a send without a card does not pay for it.
 import * as z from 'zod/mini';
 import { UsageError } from '../../cli/errors.js';
-import { describeSchemaIssue } from '../../config/schema.js';
+import { describeSchemaIssue } from '../../util/schema-issue.js';
 import type { Card } from '../../notifier/message.js';
 
 function text(min: number, max?: number) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema, describeSchemaIssue } from '../../../src/config/schema.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { describeSchemaIssue } from '../../../src/util/schema-issue.js';
 import { checkApiUrl, roomNameProblem, tokenProblem } from '../../../src/config/values.js';
 import { parseRate } from '../../../src/util/rate.js';
 import { formatDuration, parseDuration } from '../../../src/util/duration.js';
