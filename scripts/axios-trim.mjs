@@ -29,6 +29,45 @@ const PATCHES = [
     "var https = require('https');",
     "var https = new Proxy({}, { get: (_, key) => require('https')[key] });",
   ],
+  // Only form-data boundaries use it; notifier posts JSON.
+  [
+    'node:crypto loaded at import',
+    "var crypto = require('crypto');",
+    "var crypto = new Proxy({}, { get: (_, key) => require('crypto')[key] });",
+  ],
+  // notifier sends with decompress: false, so nothing is ever inflated: zlib loads only if something is, and
+  // its flush constants (the same numbers in every zlib, brotli and zstd) are read only then.
+  ['node:zlib loaded at import', "var zlib = require('zlib');", "var zlib = new Proxy({}, { get: (_, key) => require('zlib')[key] });"],
+  ...['zlibOptions', 'brotliOptions', 'zstdOptions'].map((name) => [
+    `zlib's constants read at import (${name})`,
+    new RegExp(`const ${name} = \\{\\n  flush: (zlib\\.constants\\.\\w+),\\n  finishFlush: (zlib\\.constants\\.\\w+)\\n\\};`),
+    `const ${name} = {\n  get flush() { return $1; },\n  get finishFlush() { return $2; }\n};`,
+  ]),
+  // Both are read only to decompress (off) and to build the Accept-Encoding axios would send (notifier sends
+  // its own, identity): brotli is in every Node notifier runs on (20 and later), zstd is never asked for.
+  [
+    "brotli's support probed at import",
+    'const isBrotliSupported = utils$1.isFunction(zlib.createBrotliDecompress);',
+    'const isBrotliSupported = true;',
+  ],
+  [
+    "zstd's support probed at import",
+    'const isZstdSupported = utils$1.isFunction(zlib.createZstdDecompress);',
+    'const isZstdSupported = false;',
+  ],
+  // Reading the global \`performance\` loads node:perf_hooks; axios only times the exchange (response.duration).
+  [
+    'node:perf_hooks loaded by the first request',
+    "return typeof performance !== 'undefined' && utils$1.isFunction(performance.now) ? () => performance.now() : Date.now;",
+    'return Date.now;',
+  ],
+  // process.allowedNodeEnvironmentFlags builds a set of every Node option on first read; the option it looks
+  // for does not exist before Node 22.21.
+  [
+    "Node's option set built by the first request",
+    "if (!process.allowedNodeEnvironmentFlags || !process.allowedNodeEnvironmentFlags.has('--use-env-proxy')) {",
+    "if (!isNodeNativeEnvProxySupported() || !process.allowedNodeEnvironmentFlags || !process.allowedNodeEnvironmentFlags.has('--use-env-proxy')) {",
+  ],
 ];
 
 const unavailable = (what) =>
@@ -59,7 +98,7 @@ export function axiosTrim() {
       build.onLoad({ filter: AXIOS }, async (args) => {
         let source = await readFile(args.path, 'utf8');
         for (const [what, from, to] of PATCHES) {
-          const count = source.split(from).length - 1;
+          const count = typeof from === 'string' ? source.split(from).length - 1 : (source.match(new RegExp(from, 'g')) ?? []).length;
           if (count !== 1)
             throw new Error(`axios-trim: cannot trim ${what}: its source text occurs ${count} times in ${args.path} (a new axios?)`);
           source = source.replace(from, to);

@@ -150,7 +150,13 @@ const loaded = execFileSync(
   ],
   { encoding: 'utf8' },
 );
-for (const module of ['NativeModule internal/deps/undici/undici', 'NativeModule http2', 'NativeModule https', 'NativeModule tls']) {
+for (const module of [
+  'NativeModule internal/deps/undici/undici',
+  'NativeModule http2',
+  'NativeModule https',
+  'NativeModule tls',
+  'NativeModule zlib',
+]) {
   if (loaded.split('\n').includes(module))
     fail(`dist/send.cjs still loads ${module.replace('NativeModule ', 'node:')} (see scripts/axios-trim.mjs)`);
 }
