@@ -161,7 +161,7 @@ export class NotificationSender {
         }
         failures++;
         if (failures > this.retries) {
-          throw new HipChatError(`${error.message} (gave up after ${attempts} attempts)`, {
+          throw new HipChatError(`${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`, {
             status: error.status,
             hipchatMessage: error.hipchatMessage,
             retryable: true,

@@ -109,8 +109,11 @@ function chmodPrivate(folder: string): void {
   }
 }
 
-/** Opens path without following a symbolic link and checks that it is a regular file; closes it on refusal. */
-function openRegular(path: string, flags: number, what: string): number {
+/**
+ * Opens path (created 0600 with O_CREAT) without following a symbolic link and checks that it is a regular
+ * file; closes it on refusal (an UnsafePathError). `what` names it in errors ('Log file').
+ */
+export function openRegular(path: string, flags: number, what: string): number {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not block (for reading) or fail later (for writing).

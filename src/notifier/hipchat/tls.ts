@@ -2,7 +2,7 @@
 // words for what failed.
 import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
-import { errnoCode } from '../../util/errno.js';
+import { describeErrno } from '../../util/errno.js';
 import { EndpointError } from '../errors.js';
 
 // OpenSSL/Node verification failures, in words a user can act on.
@@ -41,7 +41,7 @@ export async function trustingContext(caFile: string): Promise<tls.SecureContext
   try {
     pem = readFileSync(caFile, 'utf8');
   } catch (error) {
-    throw new EndpointError(`Cannot read the CA file ${caFile}: ${errnoCode(error) ?? 'unknown error'}`);
+    throw new EndpointError(`Cannot read the CA file ${caFile}: ${describeErrno(error)}`);
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new EndpointError(`The CA file ${caFile} holds no PEM certificate`);

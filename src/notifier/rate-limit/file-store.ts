@@ -5,12 +5,12 @@
 // The file is rewritten in place with one write (padded with spaces to its old length, which JSON ignores), so
 // that a process killed at any moment leaves either the old state or the new one; a state that cannot be read
 // counts the room's limit as used up now rather than free.
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, constants, fstatSync, readSync, writeSync, ftruncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeErrno } from '../../util/errno.js';
-import { LockTimeoutError } from '../../util/errors.js';
-import { makePrivateFolder, PRIVATE_FILE_MODE } from '../../util/file-modes.js';
+import { LockTimeoutError, UnsafePathError } from '../../util/errors.js';
 import { withFileLock } from '../../util/lock.js';
+import { openRegular, privateFolderChain } from '../../util/safe-fs.js';
 import { RateLimitStateError } from '../errors.js';
 import { limitKey } from './key.js';
 import type { LimitStore } from './limiter.js';
@@ -29,13 +29,15 @@ export interface FileLimitStoreOptions {
 }
 
 export class FileLimitStore implements LimitStore {
+  private readonly stateDir: string;
   private readonly folder: string;
   private readonly file: string;
   private readonly now: () => number;
   private folderReady = false;
 
   constructor(options: FileLimitStoreOptions) {
-    this.folder = join(resolve(options.stateDir), 'limits');
+    this.stateDir = resolve(options.stateDir);
+    this.folder = join(this.stateDir, 'limits');
     this.file = join(this.folder, `${limitKey(options.apiUrl, options.token)}.json`);
     this.now = options.now ?? Date.now;
   }
@@ -45,8 +47,9 @@ export class FileLimitStore implements LimitStore {
     try {
       return await withFileLock(this.file, async () => this.applyLocked(update));
     } catch (error) {
-      // A lock timeout explains itself; file system errors are reported against the folder.
+      // A lock timeout and an unsafe file explain themselves; file system errors are reported against the folder.
       if (error instanceof LockTimeoutError || error instanceof RateLimitStateError) throw error;
+      if (error instanceof UnsafePathError) throw new RateLimitStateError(error.message, { cause: error });
       throw new RateLimitStateError(`Cannot write the rate-limit state in ${this.folder}: ${describeErrno(error)}`, { cause: error });
     }
   }
@@ -54,8 +57,9 @@ export class FileLimitStore implements LimitStore {
   async close(): Promise<void> {}
 
   private applyLocked(update: LimitUpdate): TakeOutcome | undefined {
-    // Not following a link: a link planted in the folder must not make us write elsewhere.
-    const fd = openSync(this.file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
+    // Not following a link, and only a regular file: a link planted in the folder must not make us write
+    // elsewhere, nor a FIFO make us wait forever.
+    const fd = openRegular(this.file, constants.O_RDWR | constants.O_CREAT, 'Rate-limit state');
     try {
       const { text, size } = readAll(fd);
       const now = this.now();
@@ -74,8 +78,10 @@ export class FileLimitStore implements LimitStore {
   private createFolder(): void {
     if (this.folderReady) return;
     try {
-      makePrivateFolder(this.folder);
+      // The state folder is the user's and nobody else may write in it; limits/ is a real folder of ours.
+      privateFolderChain(this.stateDir, ['limits'], 'State folder');
     } catch (error) {
+      if (error instanceof UnsafePathError) throw new RateLimitStateError(error.message, { cause: error });
       throw new RateLimitStateError(`Cannot create the rate-limit state folder ${this.folder}: ${describeErrno(error)}`, { cause: error });
     }
     this.folderReady = true;

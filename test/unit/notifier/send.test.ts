@@ -145,7 +145,7 @@ describe('NotificationSender', () => {
     const error = await sender(clock, { retries: 0 }, slow)
       .send(NOTE)
       .catch((caught: unknown) => caught);
-    expect((error as Error).message).toMatch(/^Cannot reach HipChat at 127\.0\.0\.1:\d+: connection refused \(gave up after 1 attempts\)$/);
+    expect((error as Error).message).toMatch(/^Cannot reach HipChat at 127\.0\.0\.1:\d+: connection refused \(gave up after 1 attempt\)$/);
     // HipChat is back: the one unit per minute is still there, so this sends without waiting.
     server = await startHipChatServer({ port });
     const result = await sender(clock, { maxWaitMs: 1 }, slow).send(NOTE);

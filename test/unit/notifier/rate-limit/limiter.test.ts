@@ -1,7 +1,7 @@
 // A sender's side of the shared limit on the state folder: instances (processes) sharing one state, leases,
 // answers reported late or at once, and what is on disk. Fake clocks; a real folder.
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -391,6 +391,7 @@ describe('the state on disk', () => {
       .acquire()
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RateLimitStateError);
+    expect((error as Error).message).toBe(`Rate-limit state ${file} is a symbolic link; notifier does not follow links here: remove it`);
     expect(await readFile(victim, 'utf8')).toBe('precious');
   });
 
@@ -430,6 +431,45 @@ describe('the state on disk', () => {
       .acquire()
       .catch((caught: unknown) => caught);
     expect((fileError as Error).message).toBe(`Cannot write the rate-limit state in ${join(stateDir, 'limits')}: it is a directory`);
+  });
+
+  describe('never through what someone else could have planted', () => {
+    const acquireError = () =>
+      limiter({ count: 5, perMs: 60_000 }, fakeClock())
+        .acquire()
+        .catch((caught: unknown) => caught);
+
+    it('refuses a state folder others may write in, saying how to fix it', async () => {
+      await mkdir(stateDir, { mode: 0o700 });
+      await chmod(stateDir, 0o777);
+      const error = await acquireError();
+      expect(error).toBeInstanceOf(RateLimitStateError);
+      expect((error as Error).message).toBe(
+        `State folder ${stateDir} is writable by group and others (mode 0777); run chmod go-w ${stateDir}`,
+      );
+    });
+
+    it('refuses a limits folder that is a symbolic link', async () => {
+      await mkdir(join(root, 'elsewhere'), { mode: 0o700 });
+      await mkdir(stateDir, { mode: 0o700 });
+      await symlink(join(root, 'elsewhere'), join(stateDir, 'limits'));
+      const error = await acquireError();
+      expect(error).toBeInstanceOf(RateLimitStateError);
+      expect((error as Error).message).toBe(
+        `Folder ${join(stateDir, 'limits')} is a symbolic link; notifier does not follow links here: remove it`,
+      );
+      expect(readdirSync(join(root, 'elsewhere'))).toEqual([]);
+    });
+
+    it('refuses a state file that is a FIFO at once instead of waiting for a writer', async () => {
+      await limiter({ count: 5, perMs: 60_000 }, fakeClock()).acquire();
+      const file = join(stateDir, 'limits', stateFiles()[0]!);
+      await rm(file);
+      expect(spawnSync('mkfifo', [file]).status).toBe(0);
+      const error = await acquireError();
+      expect(error).toBeInstanceOf(RateLimitStateError);
+      expect((error as Error).message).toBe(`Rate-limit state ${file} is not a regular file`);
+    });
   });
 
   it('a state file left by a process that died leaves no temp files or locks behind', async () => {
