@@ -19,6 +19,11 @@ export interface OptionSpec {
   alternatives?: { options?: string[]; env?: string[] };
   /** Keep the value exactly as given (message text); every other value is trimmed, as asadmin trims it. */
   verbatim?: boolean;
+  /**
+   * A string option that may be given more than once (`--token A --token B`): its values are kept in
+   * order, as a string[] (read them with stringsOption). Every other option refuses a repeat, as asadmin does.
+   */
+  repeatable?: boolean;
 }
 
 export interface Example {
@@ -36,7 +41,8 @@ export interface CommandSpec {
   examples: Example[];
 }
 
-export type OptionValue = string | boolean;
+/** A repeatable option's values are a string[]; any other option's value is a string or a boolean. */
+export type OptionValue = string | boolean | string[];
 
 export interface ParsedArgs {
   /** Values given on the command line, by canonical name. */
@@ -71,7 +77,7 @@ function readOption(
   argv: readonly string[],
   index: number,
   table: OptionTable,
-): { option: OptionSpec; value: OptionValue; next: number } | undefined {
+): { option: OptionSpec; value: string | boolean; next: number } | undefined {
   const arg = argv[index]!;
   if (/^-[^-]$/.test(arg)) {
     const option = [...table.values()].find((candidate) => candidate.short === arg[1]);
@@ -106,7 +112,12 @@ function readOption(
   return { option: negated, value: false, next: index + 1 };
 }
 
-function setOnce(options: Map<string, OptionValue>, option: OptionSpec, value: OptionValue): void {
+function setOption(options: Map<string, OptionValue>, option: OptionSpec, value: string | boolean): void {
+  if (option.repeatable && option.type === 'string') {
+    const values = options.get(option.name);
+    options.set(option.name, [...(Array.isArray(values) ? values : []), String(value)]);
+    return;
+  }
   if (options.has(option.name)) throw new UsageError(`Repeats not allowed for option: ${option.name}`);
   options.set(option.name, value);
 }
@@ -135,7 +146,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     }
     const read = readOption(argv, i, table);
     if (!read) throw new UsageError(`Invalid option: ${arg.split('=', 1)[0]}`);
-    setOnce(options, read.option, read.value);
+    setOption(options, read.option, read.value);
     i = read.next;
   }
 
@@ -157,7 +168,7 @@ export function parseLeadingOptions(
   for (;;) {
     const read = i < argv.length ? readOption(argv, i, table) : undefined;
     if (!read) break;
-    setOnce(options, read.option, read.value);
+    setOption(options, read.option, read.value);
     i = read.next;
   }
   return { options, rest: argv.slice(i) };
@@ -189,6 +200,13 @@ export function missingRequiredOptions(spec: CommandSpec, args: ParsedArgs, env:
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const value = args.options.get(name);
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The values of a repeatable option in the order given (a single string, e.g. a prompted answer, as one value). */
+export function stringsOption(args: ParsedArgs, name: string): string[] | undefined {
+  const value = args.options.get(name);
+  if (Array.isArray(value)) return value;
+  return typeof value === 'string' ? [value] : undefined;
 }
 
 export function booleanOption(args: ParsedArgs, name: string): boolean | undefined {
