@@ -16,7 +16,6 @@ export {
   type WindowLimit,
   type WindowState,
 } from './limits.js';
-export { parseDuration, formatDuration } from './duration.js';
 export { generateToken, isUsableToken } from './token.js';
 export { LocalHipChatError, LocalHipChatOptionError, LocalHipChatDataError, LocalHipChatListenError } from './errors.js';
 export { sanitizeHtml, renderText, escapeHtml } from './page/sanitize.js';

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { describeErrno, errnoCode } from '../util/errno.js';
 import { errorAnswer, HttpAnswer } from './answer.js';
 import { Api, roomOfPath, type Answered } from './api.js';
 import { checkChaos, parseChaos, type ChaosRule } from './chaos.js';
@@ -102,14 +103,15 @@ function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-function listenError(err: NodeJS.ErrnoException, options: ResolvedOptions): LocalHipChatListenError {
+function listenError(err: unknown, options: ResolvedOptions): LocalHipChatListenError {
   const where = `${options.host}:${options.port}`;
-  if (err.code === 'EADDRINUSE') return new LocalHipChatListenError(`Port ${options.port} on ${options.host} is already in use`, err.code);
-  if (err.code === 'EACCES') return new LocalHipChatListenError(`Not allowed to listen on ${where}`, err.code);
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-    return new LocalHipChatListenError(`Address ${options.host} is not available on this machine`, err.code);
+  const code = errnoCode(err);
+  if (code === 'EADDRINUSE') return new LocalHipChatListenError(`Port ${options.port} on ${options.host} is already in use`, code);
+  if (code === 'EACCES') return new LocalHipChatListenError(`Not allowed to listen on ${where}`, code);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new LocalHipChatListenError(`Address ${options.host} is not available on this machine`, code);
   }
-  return new LocalHipChatListenError(`Cannot listen on ${where}: ${err.message}`, err.code);
+  return new LocalHipChatListenError(`Cannot listen on ${where}: ${describeErrno(err)}`, code);
 }
 
 function parseJson(raw: string): unknown {
@@ -329,7 +331,7 @@ export async function startLocalHipChat(options: LocalHipChatOptions = {}): Prom
   } catch (err) {
     page.hub.close();
     core.close();
-    throw listenError(err as NodeJS.ErrnoException, resolved);
+    throw listenError(err, resolved);
   }
   const { port } = server.address() as AddressInfo;
   const url = `${resolved.tls ? 'https' : 'http'}://${hostForUrl(resolved.host)}:${port}`;
