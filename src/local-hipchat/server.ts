@@ -146,6 +146,7 @@ export async function startLocalHipChat(options: LocalHipChatOptions = {}): Prom
   const page = new Page(core);
   const requests: RecordedRequest[] = [];
   let recordedBytes = 0;
+  let recordedCount = 0;
   const sockets = new Set<Socket>();
   let accepted = 0;
   let closing: Promise<void> | undefined;
@@ -165,11 +166,14 @@ export async function startLocalHipChat(options: LocalHipChatOptions = {}): Prom
   }
 
   function recordRequest(entry: RecordedRequest): void {
+    // A test may empty or cut `requests` itself (`requests.length = 0`): count its bodies again then.
+    if (requests.length !== recordedCount) recordedBytes = requests.reduce((sum, r) => sum + r.rawBody.length, 0);
     requests.push(entry);
     recordedBytes += entry.rawBody.length;
     while (requests.length > recordLimit || (recordedBytes > MAX_RECORDED_BODY_BYTES && requests.length > 1)) {
       recordedBytes -= requests.shift()?.rawBody.length ?? 0;
     }
+    recordedCount = requests.length;
   }
 
   function send(ctx: RequestContext, answer: HttpAnswer, entry: RecordedRequest | undefined): void {
