@@ -118,7 +118,8 @@ export class TestApi {
       pid: process.pid,
       startedAt: core.startedAt,
       url: core.baseUrl,
-      apiUrl: `${core.baseUrl}/v2`,
+      // What notifier's --apiUrl (and start-local-hipchat's output) calls the API URL: the base, /v2 below it.
+      apiUrl: core.baseUrl,
       pageUrl: `${core.baseUrl}/`,
       tokenLimit: formatLimit(core.tokenWindow?.limit),
       floodLimit: formatLimit(core.floodWindow?.limit),
