@@ -154,10 +154,31 @@ describe('start-local-hipchat in the foreground', () => {
     expect(hasStackTrace(first.stderr())).toBe(false);
     expect(() => statSync(join(stateFolder(), `${portOf(server)}.json`))).toThrow();
 
-    // The data folder brings the accepted notification back (not the refused ones).
-    const second = await startForeground(sandbox, children, ...args);
+    // The data folder brings the accepted notification back (not the refused ones); this time with two
+    // tokens of our own, and only the room ops.
+    const tokens = ['first-token-0123456789', 'second-token-0123456789'];
+    const second = await startForeground(sandbox, children, ...args, '--token', tokens[0]!, '--token', tokens[1]!, '--rooms', 'ops');
+    expect(second.started.token).toBe(tokens[0]);
     expect(await history(second.started, 'ops')).toEqual(['kept']);
+    expect(await history({ apiUrl: second.started.apiUrl, token: tokens[1]! }, 'ops')).toEqual(['kept']);
+    const elsewhere = await call(second.started, '/v2/room/builds/notification', { method: 'POST', body: { message: 'x' } });
+    expect(elsewhere.json).toMatchObject({ error: { code: 404, message: 'Room builds not found' } });
     expect(await second.stop('SIGINT')).toBe(0);
+  });
+
+  it('refuses bad values before it listens: exit 2, one line', async () => {
+    const results = await Promise.all([
+      sandbox.run([START, '--floodLimit', '30/minute']),
+      sandbox.run([START, '--noLimits', '--tokenLimit', '5/1s']),
+      sandbox.run([START, '--chaos', '503=2']),
+      sandbox.run([START, '--rooms', 'ops', '--configure', '--roomName', 'builds']),
+    ]);
+    expect(results.map((result) => [result.code, result.stderr])).toEqual([
+      [2, `Invalid --floodLimit "30/minute": expected COUNT/DURATION such as 30/60s or 500/5m, or off\nCommand ${START} failed.\n`],
+      [2, `--noLimits turns --tokenLimit off: give one of them\nCommand ${START} failed.\n`],
+      [2, `Invalid chaos "503=2": the probability must be from 0 to 1 (or 0% to 100%)\nCommand ${START} failed.\n`],
+      [2, `--roomName builds is not one of --rooms ops: its notifications would get a 404\nCommand ${START} failed.\n`],
+    ]);
   });
 
   it('says a port another program holds is in use, and how to pick another', async () => {
