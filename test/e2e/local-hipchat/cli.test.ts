@@ -186,12 +186,19 @@ describe('start-local-hipchat in the foreground', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const result = await sandbox.run([START, '--port', String(port)]);
-      expect(result.code).toBe(1);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toBe(
-        `Port ${port} on 127.0.0.1 is already in use: pass --port with a free port, or --port 0 for any free one\nCommand ${START} failed.\n`,
-      );
+      const [foreground, detach] = await Promise.all([
+        sandbox.run([START, '--port', String(port)]),
+        sandbox.run([START, '--port', String(port), '--detach']),
+      ]);
+      const inUse = `Port ${port} on 127.0.0.1 is already in use: pass --port with a free port, or --port 0 for any free one`;
+      expect([foreground.code, foreground.stdout, foreground.stderr]).toEqual([1, '', `${inUse}\nCommand ${START} failed.\n`]);
+      // In the background the server's own words come back from its log.
+      const log = join(stateFolder(), `${port}.log`);
+      expect([detach.code, detach.stdout, detach.stderr]).toEqual([
+        1,
+        '',
+        `The local HipChat server did not start (exit 1): ${inUse}; see ${log}\nCommand ${START} failed.\n`,
+      ]);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
