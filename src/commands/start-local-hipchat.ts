@@ -9,7 +9,7 @@ import { UsageError } from '../cli/errors.js';
 import { updateConfig } from '../config/store.js';
 import { DEFAULT_RATE_LIMIT, roomNameProblem } from '../config/values.js';
 import { ensureHealthcheck, ensureHipchatNotifier } from '../healthcheck/catalog.js';
-import type { LocalHipChat, WindowLimit } from '../local-hipchat/index.js';
+import type { LocalHipChat, LocalHipChatOptions, WindowLimit } from '../local-hipchat/index.js';
 import { startInBackground } from './shared/background.js';
 import type { CommandContext, CommandOutcome } from './shared/command.js';
 import { BackgroundProcessError } from './shared/errors.js';
@@ -156,7 +156,8 @@ interface Settings {
   rooms: string[] | undefined;
   floodLimit: WindowLimit | null;
   tokenLimit: WindowLimit | null;
-  max: number;
+  /** Given with --max, else the server's default. */
+  max: number | undefined;
   dataDir: string | undefined;
   chaos: string | undefined;
   configure: { target: string; roomName: string } | undefined;
@@ -245,7 +246,7 @@ async function readSettings(lib: Library, context: CommandContext, args: ParsedA
   if (host === '') throw new UsageError('--host must not be empty');
   const port =
     wholeNumberOption(args, 'port', { min: 0, max: 65_535, reason: 'it must be a whole number from 0 to 65535' }) ?? DEFAULT_PORT;
-  const max = wholeNumberOption(args, 'max', { min: 1, max: 1_000_000, reason: 'it must be a whole number from 1 to 1000000' }) ?? 10_000;
+  const max = wholeNumberOption(args, 'max', { min: 1, max: 1_000_000, reason: 'it must be a whole number from 1 to 1000000' });
   const rooms = givenRooms(args);
   const configure = givenConfigure(args, rooms);
   const chaosText = stringOption(args, 'chaos');
@@ -257,14 +258,7 @@ async function readSettings(lib: Library, context: CommandContext, args: ParsedA
   // Read last: stdin is read only once every other option is known to be good.
   const given = await givenTokens(context, args);
   const tokens = given?.tokens ?? [lib.generateToken()];
-  const bad = tokens.findIndex((token) => !lib.isUsableToken(token));
-  if (bad !== -1) {
-    // The token itself is never quoted: it would end up on a terminal or in a CI log.
-    throw new UsageError(
-      `Token ${bad + 1} is not usable: use 1-256 characters of A-Z a-z 0-9 - . _ ~ + / (or leave --token out for a new one)`,
-    );
-  }
-  return {
+  const settings: Settings = {
     host,
     port,
     tokens: [...new Set(tokens)],
@@ -277,6 +271,25 @@ async function readSettings(lib: Library, context: CommandContext, args: ParsedA
     chaos,
     configure,
     json: booleanOption(args, 'json') ?? false,
+  };
+  // The server's own checks (tokens, room names...), before anything starts: a --detach child would only
+  // report them in its log. A token itself is never quoted in their messages.
+  usage(lib, () => lib.checkOptions(serverOptions(settings)));
+  return settings;
+}
+
+/** The server's options for these settings (its log and shutdown are added where it runs). */
+function serverOptions(settings: Settings): LocalHipChatOptions {
+  return {
+    host: settings.host,
+    port: settings.port,
+    tokens: settings.tokens,
+    rooms: settings.rooms,
+    floodLimit: settings.floodLimit,
+    tokenLimit: settings.tokenLimit,
+    max: settings.max,
+    dataDir: settings.dataDir,
+    chaos: settings.chaos,
   };
 }
 
@@ -358,7 +371,7 @@ function childArgs(lib: Library, settings: Settings): string[] {
     ...(settings.rooms ? [`--rooms=${settings.rooms.join(',')}`] : []),
     `--floodLimit=${lib.formatLimit(settings.floodLimit)}`,
     `--tokenLimit=${lib.formatLimit(settings.tokenLimit)}`,
-    `--max=${settings.max}`,
+    ...(settings.max === undefined ? [] : [`--max=${settings.max}`]),
     ...(settings.dataDir === undefined ? [] : [`--dataDir=${settings.dataDir}`]),
     ...(settings.chaos === undefined ? [] : [`--chaos=${settings.chaos}`]),
   ];
@@ -414,15 +427,7 @@ async function serve(lib: Library, context: CommandContext, settings: Settings):
   try {
     try {
       server = await lib.startLocalHipChat({
-        host: settings.host,
-        port: settings.port,
-        tokens: settings.tokens,
-        rooms: settings.rooms,
-        floodLimit: settings.floodLimit,
-        tokenLimit: settings.tokenLimit,
-        max: settings.max,
-        dataDir: settings.dataDir,
-        chaos: settings.chaos,
+        ...serverOptions(settings),
         log: (line) => context.report(line),
         onShutdown: () => stop('POST /_local/shutdown'),
       });

@@ -127,6 +127,14 @@ function limit(name: string, value: WindowLimit | null | undefined, fallback: Wi
   return { limit: value.limit, windowMs: value.windowMs };
 }
 
+/**
+ * Throws the LocalHipChatOptionError startLocalHipChat() would throw for these options, without starting
+ * anything: a CLI checks its values up front (before it starts a server in the background, say).
+ */
+export function checkOptions(options: LocalHipChatOptions): void {
+  resolveOptions(options);
+}
+
 export function resolveOptions(options: LocalHipChatOptions): ResolvedOptions {
   const maxRooms = integer('maxRooms', options.maxRooms, 1000, 1, 100_000);
   const tokens = options.tokens ?? [generateToken()];
@@ -134,9 +142,7 @@ export function resolveOptions(options: LocalHipChatOptions): ResolvedOptions {
   for (const [i, token] of tokens.entries()) {
     // The token itself is never part of a message: it would end up on a terminal or in a CI log.
     if (!isUsableToken(token)) {
-      throw new LocalHipChatOptionError(
-        `Token ${i + 1} is not usable: use 1-256 characters of A-Z a-z 0-9 - . _ ~ + / (e.g. generateToken())`,
-      );
+      throw new LocalHipChatOptionError(`Token ${i + 1} is not usable: use 1-256 characters of A-Z a-z 0-9 - . _ ~ + /`);
     }
   }
   let rooms: string[] | undefined;

@@ -124,10 +124,7 @@ describe('startLocalHipChat options', () => {
     [{ max: 0 }, 'max must be an integer from 1 to 1000000'],
     [{ maxBodyBytes: 10 }, 'maxBodyBytes must be an integer from 1024 to 67108864'],
     [{ tokens: [] }, 'tokens must hold at least one token'],
-    [
-      { tokens: ['good-token', 'has space secret'] },
-      'Token 2 is not usable: use 1-256 characters of A-Z a-z 0-9 - . _ ~ + / (e.g. generateToken())',
-    ],
+    [{ tokens: ['good-token', 'has space secret'] }, 'Token 2 is not usable: use 1-256 characters of A-Z a-z 0-9 - . _ ~ + /'],
     [{ rooms: ['ok', ''] }, 'Room name "" must be between 1 and 100 characters long'],
     [{ floodLimit: { limit: 1, windowMs: 10 } }, 'floodLimit.windowMs must be a positive multiple of 1000, at most 24 hours'],
     [{ chaos: '503=2' }, 'Invalid chaos "503=2": the probability must be from 0 to 1 (or 0% to 100%)'],
