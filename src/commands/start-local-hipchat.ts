@@ -354,8 +354,10 @@ function report(context: CommandContext, settings: Settings, state: LocalServerS
     `  Token    ${settings.showToken ? `${state.token}${more}` : '(read from stdin, not shown)'}`,
   ];
   if (settings.configure) {
+    const { target, roomName } = settings.configure;
+    const option = target === DEFAULT_TARGET ? '' : ` --target ${target}`;
     lines.push(
-      `Target ${settings.configure.target} now sends to room ${settings.configure.roomName} here; try: notifier send-hipchat-notification "Hello from notifier"`,
+      `Target ${target} now sends to room ${roomName} here; try: notifier send-hipchat-notification${option} "Hello from notifier"`,
     );
   }
   context.print([...lines, ...after].join('\n'));
