@@ -94,4 +94,14 @@ export const commands: CommandEntry[] = [
     summary: 'Stop the notification service of a target',
     load: () => import('./stop-notification-service.js'),
   },
+  {
+    name: 'start-local-hipchat',
+    summary: 'Run a HipChat-compatible room server with a live page (foreground, or --detach)',
+    load: () => import('./start-local-hipchat.js'),
+  },
+  {
+    name: 'stop-local-hipchat',
+    summary: 'Stop a local HipChat server started with start-local-hipchat',
+    load: () => import('./stop-local-hipchat.js'),
+  },
 ];

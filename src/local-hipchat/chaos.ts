@@ -6,11 +6,12 @@
 // - `STATUS=P`: answer STATUS (429 or 500-599) with probability P; `reset=P`: drop the connection unanswered.
 //   These outcomes exclude each other: one random draw picks at most one, so their probabilities add up
 //   to at most 1 (`500=0.5,503=0.5` fails every send, half 500 and half 503).
-// - `delay=DURATION@P`: before answering (normally or with one of the outcomes above), wait DURATION with
-//   probability P; an independent draw.
+// - `delay=DURATION@P`: before answering (normally or with one of the outcomes above), wait DURATION
+//   (`150ms`, `2s`, `1m`; a bare number is seconds, as everywhere in notifier) with probability P; an
+//   independent draw.
 // - P is a number from 0 to 1 or a percentage (`10%`). Probability 1 always fires and 0 never does.
 // - An empty text, `off` or `none`: no chaos.
-import { formatDuration, parseDuration, quote } from './duration.js';
+import { durationText, quote, readDuration } from './duration.js';
 import { LocalHipChatOptionError } from './errors.js';
 
 export type ChaosRule =
@@ -52,7 +53,7 @@ export function checkChaos(rules: readonly ChaosRule[]): void {
       throw new LocalHipChatOptionError(`Invalid chaos: status ${String(rule.status)} must be 429 or 500-599`);
     }
     if (rule.kind === 'delay' && !(Number.isInteger(rule.ms) && rule.ms > 0 && rule.ms <= MAX_DELAY_MS)) {
-      throw new LocalHipChatOptionError(`Invalid chaos: the delay must be from 1ms to ${formatDuration(MAX_DELAY_MS)}`);
+      throw new LocalHipChatOptionError(`Invalid chaos: the delay must be from 1ms to ${durationText(MAX_DELAY_MS)}`);
     }
     if (rule.kind !== 'delay') total += rule.probability;
   }
@@ -88,7 +89,7 @@ export function parseChaos(text: string): ChaosRule[] {
       }
       let ms: number;
       try {
-        ms = parseDuration(duration ?? '', 'delay');
+        ms = readDuration(duration ?? '', 'delay');
       } catch {
         throw new LocalHipChatOptionError(`Invalid chaos ${quote(item.trim())}: the delay must be a duration such as 150ms, 2s or 1m`);
       }
@@ -111,7 +112,7 @@ export function formatChaos(rules: readonly ChaosRule[]): string {
       const p = String(rule.probability);
       if (rule.kind === 'status') return `${rule.status}=${p}`;
       if (rule.kind === 'reset') return `reset=${p}`;
-      return `delay=${formatDuration(rule.ms)}@${p}`;
+      return `delay=${durationText(rule.ms)}@${p}`;
     })
     .join(',');
 }

@@ -1,6 +1,8 @@
 // The server's state and the operations the API, the test API and the page share: accepting a
 // notification (persist, then retain), creating rooms, waiting for a notification, and timers that
 // close() can end at once.
+import { setMaxListeners } from 'node:events';
+import { abortableSleep } from '../util/sleep.js';
 import { type ChaosRule } from './chaos.js';
 import { encodeItem, encodeRoom, type DataLog } from './persistence.js';
 import { WindowCounter, type WindowLimit, type WindowState } from './limits.js';
@@ -41,8 +43,8 @@ export class Core {
   /** Set once listening: links in API answers and the page start with it. */
   baseUrl = '';
   private waiters = 0;
-  private readonly pending = new Map<NodeJS.Timeout, () => void>();
-  private closed = false;
+  /** Aborted by endPending(): pending delays and waits end at once. */
+  private readonly closing = new AbortController();
 
   constructor(
     readonly options: ResolvedOptions,
@@ -54,6 +56,8 @@ export class Core {
     this.floodWindow = options.floodLimit && new WindowCounter(options.floodLimit);
     this.chaos = options.chaos;
     this.random = options.random;
+    // Every open delay and wait listens to it (up to maxWaiters and more): no leak warning for that.
+    setMaxListeners(0, this.closing.signal);
   }
 
   limits(): { tokenLimit: WindowLimit | undefined; floodLimit: WindowLimit | undefined } {
@@ -134,7 +138,7 @@ export class Core {
 
   /** Takes one of maxWaiters for a long poll or an event stream; the returned function gives it back. */
   takeWaiter(): () => void {
-    if (this.closed || this.waiters >= this.options.maxWaiters) throw new TooManyWaiters();
+    if (this.closing.signal.aborted || this.waiters >= this.options.maxWaiters) throw new TooManyWaiters();
     this.waiters += 1;
     let given = false;
     return () => {
@@ -145,14 +149,7 @@ export class Core {
 
   /** A timer that close() ends early (its promise then resolves at once). */
   sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (this.closed) return resolve();
-      const timer = setTimeout(() => {
-        this.pending.delete(timer);
-        resolve();
-      }, ms);
-      this.pending.set(timer, resolve);
-    });
+    return abortableSleep(ms, this.closing.signal).catch(() => undefined);
   }
 
   /**
@@ -163,7 +160,8 @@ export class Core {
   async waitFor(query: NotificationQuery, timeoutMs: number, signal?: AbortSignal): Promise<StoredNotification | undefined> {
     const q: NotificationQuery = { ...query, after: query.after ?? (query.since === undefined ? this.store.lastSeq : 0) };
     const ready = this.store.query(q, 1)[0];
-    if (ready !== undefined || timeoutMs <= 0 || signal?.aborted) return ready;
+    const closing = this.closing.signal;
+    if (ready !== undefined || timeoutMs <= 0 || signal?.aborted || closing.aborted) return ready;
     const release = this.takeWaiter();
     try {
       return await new Promise<StoredNotification | undefined>((resolve) => {
@@ -171,14 +169,14 @@ export class Core {
         const done = (item: StoredNotification | undefined): void => {
           unsubscribe();
           signal?.removeEventListener('abort', onAbort);
+          closing.removeEventListener('abort', onAbort);
           clearTimeout(timer);
-          this.pending.delete(timer);
           resolve(item);
         };
         const onAbort = (): void => done(undefined);
         const timer = setTimeout(() => done(undefined), timeoutMs);
-        this.pending.set(timer, () => done(undefined));
         signal?.addEventListener('abort', onAbort);
+        closing.addEventListener('abort', onAbort);
         unsubscribe = this.store.subscribe((event) => {
           if (event.kind === 'added' && matches(event.item, q, this.store.queryRoomId(q))) done(event.item);
         });
@@ -190,12 +188,7 @@ export class Core {
 
   /** Ends pending delays and waits now; no new ones start. */
   endPending(): void {
-    this.closed = true;
-    for (const [timer, end] of this.pending) {
-      clearTimeout(timer);
-      end();
-    }
-    this.pending.clear();
+    this.closing.abort();
   }
 
   /** endPending(), and the data file closed (its lock released). */

@@ -3,7 +3,7 @@
 // a `start-local-hipchat` command passes options in and prints what it gets back.
 export { startLocalHipChat, redactUrl, type LocalHipChat, type RecordedRequest } from './server.js';
 export type { LocalHipChatOptions } from './options.js';
-export { isLoopbackHost } from './options.js';
+export { checkOptions, isLoopbackHost } from './options.js';
 export type { Fault, RoomSummary } from './core.js';
 export type { NotificationQuery, StoredNotification } from './store.js';
 export { parseChaos, formatChaos, checkChaos, decideChaos, type ChaosRule, type ChaosOutcome, type ChaosDecision } from './chaos.js';
@@ -16,7 +16,6 @@ export {
   type WindowLimit,
   type WindowState,
 } from './limits.js';
-export { parseDuration, formatDuration } from './duration.js';
 export { generateToken, isUsableToken } from './token.js';
 export { LocalHipChatError, LocalHipChatOptionError, LocalHipChatDataError, LocalHipChatListenError } from './errors.js';
 export { sanitizeHtml, renderText, escapeHtml } from './page/sanitize.js';

@@ -1,7 +1,8 @@
 // HipChat's two limits: flood control per room and the rate limit per token. Both are fixed windows aligned
 // on multiples of the window length since the epoch, so that the Reset header is a whole Unix second and
 // every client computes the same window.
-import { formatDuration, parseDuration, quote } from './duration.js';
+import { parseRate } from '../util/rate.js';
+import { durationText, quote } from './duration.js';
 import { LocalHipChatOptionError } from './errors.js';
 
 export interface WindowLimit {
@@ -31,33 +32,29 @@ export function checkLimit(name: string, limit: WindowLimit | null | undefined):
 }
 
 /**
- * Parses `COUNT/DURATION` (`30/60s`, `500/5m`, `100/300` in seconds) for `--floodLimit`/`--tokenLimit`;
- * `off` (or `none`) gives null: no limit. Throws LocalHipChatOptionError with a one-line message.
+ * Parses `COUNT/DURATION` (`30/60s`, `500/5m`, `100/300` in seconds) for `--floodLimit`/`--tokenLimit`,
+ * with notifier's one rate parser (util/rate.ts, as `--rateLimit` reads it: COUNT from 1); HipChat's
+ * windows add whole seconds, at most 24 hours. `off` (or `none`) gives null: no limit. Throws
+ * LocalHipChatOptionError with a one-line message.
  */
 export function parseLimit(text: string, label = 'limit'): WindowLimit | null {
   if (/^\s*(off|none)\s*$/i.test(text)) return null;
-  const match = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(text);
-  const usage = `Invalid ${label} ${quote(text)}: expected COUNT/DURATION such as 30/60s or 500/5m, or off`;
-  if (match === null) throw new LocalHipChatOptionError(usage);
-  let windowMs: number;
-  try {
-    windowMs = parseDuration(match[2] ?? '', label, 's');
-  } catch {
-    throw new LocalHipChatOptionError(usage);
+  const rate = parseRate(text);
+  if (rate === undefined) {
+    throw new LocalHipChatOptionError(`Invalid ${label} ${quote(text)}: expected COUNT/DURATION such as 30/60s or 500/5m, or off`);
   }
-  const limit = { limit: Number(match[1]), windowMs };
-  if (limit.limit > MAX_COUNT) throw new LocalHipChatOptionError(`Invalid ${label} ${quote(text)}: at most ${MAX_COUNT} per window`);
-  if (windowMs <= 0 || windowMs % 1000 !== 0 || windowMs > MAX_WINDOW_MS) {
+  if (rate.count > MAX_COUNT) throw new LocalHipChatOptionError(`Invalid ${label} ${quote(text)}: at most ${MAX_COUNT} per window`);
+  if (rate.perMs % 1000 !== 0 || rate.perMs > MAX_WINDOW_MS) {
     throw new LocalHipChatOptionError(`Invalid ${label} ${quote(text)}: the window must be a whole number of seconds, from 1s to 24h`);
   }
-  return limit;
+  return { limit: rate.count, windowMs: rate.perMs };
 }
 
 /** `30/60s`, `500/5m` or `off`; round-trips through parseLimit. */
 export function formatLimit(limit: WindowLimit | null | undefined): string {
   if (!limit) return 'off';
   // One minute reads better as 60s (HipChat's docs say "30 per 60 seconds"); longer whole minutes as 5m.
-  const duration = limit.windowMs <= 60_000 ? `${limit.windowMs / 1000}s` : formatDuration(limit.windowMs);
+  const duration = limit.windowMs <= 60_000 ? `${limit.windowMs / 1000}s` : durationText(limit.windowMs);
   return `${limit.limit}/${duration}`;
 }
 

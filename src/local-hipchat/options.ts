@@ -1,6 +1,7 @@
 // Options of startLocalHipChat(), their defaults and their checks. Every check throws a
 // LocalHipChatOptionError with a one-line message, so a CLI can pass option values straight through.
 import net from 'node:net';
+import { isLoopbackHost as isLoopbackHostname } from '../config/values.js';
 import { checkChaos, parseChaos, type ChaosRule } from './chaos.js';
 import { LocalHipChatOptionError } from './errors.js';
 import { checkLimit, DEFAULT_FLOOD_LIMIT, DEFAULT_TOKEN_LIMIT, type WindowLimit } from './limits.js';
@@ -84,16 +85,30 @@ export interface ResolvedOptions {
   onShutdown: (() => void) | undefined;
 }
 
-/** True for names and addresses that only this machine can reach: localhost, 127.0.0.0/8, ::1. */
-export function isLoopbackHost(host: string): boolean {
+/**
+ * A host as a URL spells it: lower case, an IPv6 address in brackets and in its shortest form
+ * (`0:0:0:0:0:0:0:1` and `::1` are both `[::1]`).
+ */
+export function urlHostname(host: string): string {
   const h = host
     .trim()
     .toLowerCase()
     .replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return /^(0{0,4}:){2,7}0{0,3}1$/.test(h) || h === '::1' || /^::ffff:127\./.test(h);
-  return false;
+  if (!net.isIPv6(h)) return h;
+  try {
+    return new URL(`http://[${h}]/`).hostname;
+  } catch {
+    return `[${h}]`;
+  }
+}
+
+/**
+ * True for names and addresses that only this machine can reach (localhost, *.localhost, 127.0.0.0/8,
+ * ::1), in any of the forms a listen address or a Host header takes; judged by notifier's one rule
+ * (config/values.ts, which also decides when an --apiUrl is plain http over the network).
+ */
+export function isLoopbackHost(host: string): boolean {
+  return isLoopbackHostname(urlHostname(host));
 }
 
 function integer(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
@@ -112,6 +127,14 @@ function limit(name: string, value: WindowLimit | null | undefined, fallback: Wi
   return { limit: value.limit, windowMs: value.windowMs };
 }
 
+/**
+ * Throws the LocalHipChatOptionError startLocalHipChat() would throw for these options, without starting
+ * anything: a CLI checks its values up front (before it starts a server in the background, say).
+ */
+export function checkOptions(options: LocalHipChatOptions): void {
+  resolveOptions(options);
+}
+
 export function resolveOptions(options: LocalHipChatOptions): ResolvedOptions {
   const maxRooms = integer('maxRooms', options.maxRooms, 1000, 1, 100_000);
   const tokens = options.tokens ?? [generateToken()];
@@ -119,9 +142,7 @@ export function resolveOptions(options: LocalHipChatOptions): ResolvedOptions {
   for (const [i, token] of tokens.entries()) {
     // The token itself is never part of a message: it would end up on a terminal or in a CI log.
     if (!isUsableToken(token)) {
-      throw new LocalHipChatOptionError(
-        `Token ${i + 1} is not usable: use 1-256 characters of A-Z a-z 0-9 - . _ ~ + / (e.g. generateToken())`,
-      );
+      throw new LocalHipChatOptionError(`Token ${i + 1} is not usable: use 1-256 characters of A-Z a-z 0-9 - . _ ~ + /`);
     }
   }
   let rooms: string[] | undefined;

@@ -10,9 +10,14 @@
 //   cost per append, and a crash mid-compaction leaves either the old or the new file.
 // - Safety: the folder is created 0700 (an existing one must be a real directory owned by us and is set
 //   to 0700), files are 0600 and opened with O_NOFOLLOW, so a planted symlink cannot redirect a write.
-//   A lock file (with our pid) keeps a second server away from the same folder.
+//   A lock file (with our pid) keeps a second server away from the same folder for as long as it runs.
+//   (util/lock.ts is for short read-modify-write sections: it deems a lock older than 30 s stale, so it
+//   cannot hold a folder for a server's lifetime.)
 import fs from 'node:fs';
 import path from 'node:path';
+import { describeErrno, errnoCode } from '../util/errno.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../util/file-modes.js';
+import { isProcessAlive } from '../util/process.js';
 import { LocalHipChatDataError } from './errors.js';
 import type { Room, StoredNotification } from './store.js';
 import { isShownColor } from './validation.js';
@@ -40,8 +45,6 @@ export interface LoadedData {
   /** Lines that could not be used (a torn last line after a crash, a room no longer allowed...). */
   skipped: number;
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function fail(message: string): never {
   throw new LocalHipChatDataError(message);
@@ -87,25 +90,24 @@ function isItemLine(value: Record<string, unknown>): value is ItemLine & Record<
 /** Creates or checks the folder: a real directory (not a symlink), ours, mode 0700. */
 function prepareFolder(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makePrivateFolder(dir);
   } catch (err) {
-    fail(`Cannot create the data folder ${dir}: ${errorText(err)}`);
+    fail(`Cannot create the data folder ${dir}: ${describeErrno(err)}`);
   }
   const stat = fs.lstatSync(dir);
   if (stat.isSymbolicLink()) fail(`The data folder ${dir} is a symbolic link; give the real path`);
   if (!stat.isDirectory()) fail(`The data folder ${dir} is not a directory`);
   const uid = process.getuid?.();
   if (uid !== undefined && stat.uid !== uid) fail(`The data folder ${dir} belongs to another user (uid ${stat.uid})`);
-  if ((stat.mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
+  if ((stat.mode & 0o777) !== PRIVATE_FOLDER_MODE) fs.chmodSync(dir, PRIVATE_FOLDER_MODE);
 }
 
 function openPrivate(file: string, flags: number): number {
   let fd: number;
   try {
-    fd = fs.openSync(file, flags | O_NOFOLLOW, 0o600);
+    fd = fs.openSync(file, flags | O_NOFOLLOW, PRIVATE_FILE_MODE);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') fail(`${file} is a symbolic link; refusing to follow it`);
+    if (errnoCode(err) === 'ELOOP') fail(`${file} is a symbolic link; refusing to follow it`);
     throw err;
   }
   const stat = fs.fstatSync(fd);
@@ -113,17 +115,8 @@ function openPrivate(file: string, flags: number): number {
     fs.closeSync(fd);
     fail(`${file} is not a regular file`);
   }
-  if ((stat.mode & 0o777) !== 0o600) fs.fchmodSync(fd, 0o600);
+  if ((stat.mode & 0o777) !== PRIVATE_FILE_MODE) fs.fchmodSync(fd, PRIVATE_FILE_MODE);
   return fd;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function takeLock(file: string): void {
@@ -134,13 +127,13 @@ function takeLock(file: string): void {
       fs.closeSync(fd);
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      if (errnoCode(err) !== 'EEXIST') {
         if (err instanceof LocalHipChatDataError) throw err;
-        fail(`Cannot lock the data folder (${file}): ${errorText(err)}`);
+        fail(`Cannot lock the data folder (${file}): ${describeErrno(err)}`);
       }
     }
     const pid = Number.parseInt(readSmall(file), 10);
-    if (Number.isSafeInteger(pid) && pid > 0 && processAlive(pid)) {
+    if (Number.isSafeInteger(pid) && pid > 0 && isProcessAlive(pid)) {
       fail(`The data folder ${path.dirname(file)} is in use by process ${pid} (another local HipChat server)`);
     }
     fs.rmSync(file, { force: true }); // left by a process that is gone
@@ -207,7 +200,7 @@ export class DataLog {
     } catch (err) {
       fs.rmSync(lockFile, { force: true });
       if (err instanceof LocalHipChatDataError) throw err;
-      fail(`Cannot read the data folder ${folder}: ${errorText(err)}`);
+      fail(`Cannot read the data folder ${folder}: ${describeErrno(err)}`);
     }
   }
 

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { describeErrno, errnoCode } from '../util/errno.js';
 import { errorAnswer, HttpAnswer } from './answer.js';
 import { Api, roomOfPath, type Answered } from './api.js';
 import { checkChaos, parseChaos, type ChaosRule } from './chaos.js';
@@ -102,14 +103,15 @@ function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-function listenError(err: NodeJS.ErrnoException, options: ResolvedOptions): LocalHipChatListenError {
+function listenError(err: unknown, options: ResolvedOptions): LocalHipChatListenError {
   const where = `${options.host}:${options.port}`;
-  if (err.code === 'EADDRINUSE') return new LocalHipChatListenError(`Port ${options.port} on ${options.host} is already in use`, err.code);
-  if (err.code === 'EACCES') return new LocalHipChatListenError(`Not allowed to listen on ${where}`, err.code);
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-    return new LocalHipChatListenError(`Address ${options.host} is not available on this machine`, err.code);
+  const code = errnoCode(err);
+  if (code === 'EADDRINUSE') return new LocalHipChatListenError(`Port ${options.port} on ${options.host} is already in use`, code);
+  if (code === 'EACCES') return new LocalHipChatListenError(`Not allowed to listen on ${where}`, code);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new LocalHipChatListenError(`Address ${options.host} is not available on this machine`, code);
   }
-  return new LocalHipChatListenError(`Cannot listen on ${where}: ${err.message}`, err.code);
+  return new LocalHipChatListenError(`Cannot listen on ${where}: ${describeErrno(err)}`, code);
 }
 
 function parseJson(raw: string): unknown {
@@ -144,6 +146,7 @@ export async function startLocalHipChat(options: LocalHipChatOptions = {}): Prom
   const page = new Page(core);
   const requests: RecordedRequest[] = [];
   let recordedBytes = 0;
+  let recordedCount = 0;
   const sockets = new Set<Socket>();
   let accepted = 0;
   let closing: Promise<void> | undefined;
@@ -163,11 +166,14 @@ export async function startLocalHipChat(options: LocalHipChatOptions = {}): Prom
   }
 
   function recordRequest(entry: RecordedRequest): void {
+    // A test may empty or cut `requests` itself (`requests.length = 0`): count its bodies again then.
+    if (requests.length !== recordedCount) recordedBytes = requests.reduce((sum, r) => sum + r.rawBody.length, 0);
     requests.push(entry);
     recordedBytes += entry.rawBody.length;
     while (requests.length > recordLimit || (recordedBytes > MAX_RECORDED_BODY_BYTES && requests.length > 1)) {
       recordedBytes -= requests.shift()?.rawBody.length ?? 0;
     }
+    recordedCount = requests.length;
   }
 
   function send(ctx: RequestContext, answer: HttpAnswer, entry: RecordedRequest | undefined): void {
@@ -329,7 +335,7 @@ export async function startLocalHipChat(options: LocalHipChatOptions = {}): Prom
   } catch (err) {
     page.hub.close();
     core.close();
-    throw listenError(err as NodeJS.ErrnoException, resolved);
+    throw listenError(err, resolved);
   }
   const { port } = server.address() as AddressInfo;
   const url = `${resolved.tls ? 'https' : 'http'}://${hostForUrl(resolved.host)}:${port}`;

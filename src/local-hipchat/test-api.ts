@@ -15,7 +15,7 @@
 import { AnswerError, errorAnswer, HttpAnswer, authRequired, invalidSession, methodNotAllowed, notFound, roomNotFound } from './answer.js';
 import { checkChaos, formatChaos, parseChaos, type ChaosRule } from './chaos.js';
 import { TooManyWaiters, type Core } from './core.js';
-import { parseDuration } from './duration.js';
+import { readDuration } from './duration.js';
 import { LocalHipChatOptionError } from './errors.js';
 import { mediaType, presentedToken, queryInteger, queryValue, type RequestContext } from './http.js';
 import { checkLimit, formatLimit, parseLimit, type WindowLimit } from './limits.js';
@@ -118,7 +118,8 @@ export class TestApi {
       pid: process.pid,
       startedAt: core.startedAt,
       url: core.baseUrl,
-      apiUrl: `${core.baseUrl}/v2`,
+      // What notifier's --apiUrl (and start-local-hipchat's output) calls the API URL: the base, /v2 below it.
+      apiUrl: core.baseUrl,
       pageUrl: `${core.baseUrl}/`,
       tokenLimit: formatLimit(core.tokenWindow?.limit),
       floodLimit: formatLimit(core.floodWindow?.limit),
@@ -156,7 +157,7 @@ export class TestApi {
     const text = queryValue(ctx.target.query, 'timeout');
     let timeoutMs = DEFAULT_WAIT_MS;
     if (text !== undefined) {
-      timeoutMs = parseDuration(text, "field 'timeout'", 's');
+      timeoutMs = readDuration(text, "field 'timeout'");
       if (timeoutMs > MAX_WAIT_MS) throw badRequest(`Value for field 'timeout' must be at most ${MAX_WAIT_MS / 1000}s`, 'timeout');
     }
     // A client that hangs up stops its wait (and gives its waiter slot back) at once.

@@ -4,6 +4,7 @@
 // Lengths are counted in UTF-16 code units (JavaScript's `length`). That is the strictest common reading of
 // "characters": never less than the number of code points (what Python 3 counts) and what Java and
 // HipChat's own web client counted, so a message we accept is within every reading of the limit.
+import { MAX_ROOM_NAME_LENGTH as MAX_ROOM_NAME } from '../config/values.js';
 import { errorAnswer, HttpAnswer } from './answer.js';
 
 export const COLORS = ['yellow', 'green', 'red', 'purple', 'gray', 'random'] as const;
@@ -22,7 +23,6 @@ const PRIVACY = ['public', 'private'];
 
 export const MAX_MESSAGE = 10_000;
 export const MAX_USER_MESSAGE = 1000;
-export const MAX_ROOM_NAME = 100;
 
 export interface CardIcon {
   url: string;
@@ -273,7 +273,11 @@ export function validateMessage(body: unknown): { message: string } | HttpAnswer
   return run(body, (fields) => ({ message: string(fields, 'message', 'message', 1, MAX_USER_MESSAGE, true) as string }));
 }
 
-/** A room name we can store, show and address: 1-100 characters, no control characters. */
+/**
+ * A room name we can store, show and address: 1-100 characters (config/values.ts's limit, counted in
+ * UTF-16 units like every length here), no control characters. Worded as the end of HipChat's
+ * "Value for field 'name' ..." (config/values.ts roomNameProblem words notifier's own sentence).
+ */
 export function roomNameProblem(name: string): string | undefined {
   if (name.length < 1 || name.length > MAX_ROOM_NAME) return `must be between 1 and ${MAX_ROOM_NAME} characters long`;
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) return 'must not contain control characters';

@@ -17,6 +17,7 @@ describe('parseChaos', () => {
     expect(formatChaos(rules)).toBe('503=0.1,429=0.05,reset=0.05,delay=2s@0.1');
     expect(parseChaos(formatChaos(rules))).toEqual(rules);
     expect(parseChaos('delay=150ms@1')).toEqual([{ kind: 'delay', ms: 150, probability: 1 }]);
+    expect(parseChaos('delay=2@1')).toEqual([{ kind: 'delay', ms: 2000, probability: 1 }]); // a bare number is seconds
     expect(parseChaos('599=.5,500=0.5')).toHaveLength(2);
     for (const off of ['', 'off', ' none ']) expect(parseChaos(off)).toEqual([]);
     expect(formatChaos([])).toBe('off');
@@ -32,7 +33,7 @@ describe('parseChaos', () => {
     ['503=0.6,502=0.6', 'Invalid chaos: the probabilities of statuses and reset add up to 1.2, at most 1'],
     ['503=0.1,503=0.2', 'Invalid chaos: 503 is given twice'],
     ['delay=2s', 'Invalid chaos "delay=2s": expected delay=DURATION@PROBABILITY such as delay=2s@0.1'],
-    ['delay=2@0.1', 'Invalid chaos "delay=2@0.1": the delay must be a duration such as 150ms, 2s or 1m'],
+    ['delay=2x@0.1', 'Invalid chaos "delay=2x@0.1": the delay must be a duration such as 150ms, 2s or 1m'],
     ['delay=10m@0.1', 'Invalid chaos: the delay must be from 1ms to 5m'],
     ['slow=0.1', 'Invalid chaos "slow=0.1": the key must be a status (429, 500-599), reset or delay'],
   ])('refuses %s with one line', (text, message) => {

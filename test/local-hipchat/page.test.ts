@@ -1,12 +1,14 @@
 // The page: server-rendered HTML and its event stream over plain HTTP, then the real thing in Debian's
-// chromium (driven by playwright-core): live updates, colours, no script from messages, JavaScript off.
-import { existsSync } from 'node:fs';
+// chromium (driven by playwright-core): live updates of what the CLI sends, colours, no script from
+// messages, JavaScript off.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
+import path, { dirname } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, type LocalHipChat } from '../../src/local-hipchat/index.js';
-import { get, send, server, tempDir, TEST_TOKEN } from './support.js';
+import { createSandbox } from '../support/cli.js';
+import { closeLater, get, send, server, tempDir, TEST_TOKEN } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -141,12 +143,26 @@ describe.skipIf(!HAVE_CHROMIUM)(
       return { page: tab, dialogs };
     }
 
-    it('shows a new notification without a reload, newest first, in its colour', async () => {
+    it('shows a notification sent with the CLI without a reload, newest first, in its colour', async () => {
       const s = await server({ floodLimit: { limit: 30, windowMs: 60_000 } });
+      const sandbox = createSandbox();
+      closeLater({ close: () => sandbox.remove() });
+      mkdirSync(dirname(sandbox.configPath), { recursive: true });
+      const hipchat = {
+        enabled: true,
+        roomName: 'ops',
+        token: TEST_TOKEN,
+        dynamic: false,
+        noisy: true,
+        apiUrl: s.url,
+        rateLimit: '30/60s',
+      };
+      writeFileSync(sandbox.configPath, JSON.stringify({ version: 1, targets: { server: { hipchat } } }));
       await send(s, { message: 'first', color: 'yellow' });
       const { page } = await open(s, '/rooms/ops');
       await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
-      await send(s, { message: 'deployed to prod', color: 'green', from: 'CD' });
+      const sent = await sandbox.run(['send-hipchat-notification', '--color', 'green', '--from', 'CD', 'deployed to prod']);
+      expect(sent.code, sent.stderr).toBe(0);
       const item = page.locator('#feed > li').first();
       await expect.poll(() => item.locator('.n-msg').textContent(), { timeout: 10_000 }).toBe('deployed to prod');
       expect(await item.locator('.n-from').textContent()).toBe('CD');

@@ -5,9 +5,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { startLocalHipChat, type LocalHipChat, type LocalHipChatOptions } from '../../src/local-hipchat/index.js';
+import type { LocalHipChat, LocalHipChatOptions } from '../../src/local-hipchat/index.js';
+import { startHipChatServer, TEST_TOKEN } from '../support/hipchat-server.js';
 
-export const TEST_TOKEN = 'test-token-0123456789abcdef';
+export { TEST_TOKEN };
 
 const open: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
@@ -20,9 +21,9 @@ export function closeLater<T extends { close(): Promise<void> | void }>(thing: T
   return thing;
 }
 
-/** A server as the old stand-in started it: TEST_TOKEN, recording on, no limits unless given. */
+/** The test suite's server (test/support/hipchat-server.ts: TEST_TOKEN, recording on, no limits unless given), closed after the test. */
 export async function server(options: LocalHipChatOptions = {}): Promise<LocalHipChat> {
-  return closeLater(await startLocalHipChat({ tokens: [TEST_TOKEN], record: true, tokenLimit: null, floodLimit: null, ...options }));
+  return closeLater(await startHipChatServer(options));
 }
 
 /** A temporary folder, removed after the test. */

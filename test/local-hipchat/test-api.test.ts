@@ -58,7 +58,7 @@ describe('health and info', () => {
     expect(r.json).toMatchObject({
       service: 'local-hipchat',
       url: s.url,
-      apiUrl: `${s.url}/v2`,
+      apiUrl: s.url,
       pageUrl: `${s.url}/`,
       tokenLimit: 'off',
       floodLimit: '30/60s',

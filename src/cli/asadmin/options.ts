@@ -20,6 +20,11 @@ export interface OptionSpec {
   alternatives?: { options?: string[]; env?: string[] };
   /** Keep the value exactly as given (message text); every other value is trimmed, as asadmin trims it. */
   verbatim?: boolean;
+  /**
+   * A string option that may be given more than once (`--token A --token B`): its values are kept in
+   * order, as a string[] (read them with stringsOption). Every other option refuses a repeat, as asadmin does.
+   */
+  repeatable?: boolean;
 }
 
 export interface Example {
@@ -42,7 +47,8 @@ export interface CommandSpec {
   moreExitCodes?: number[];
 }
 
-export type OptionValue = string | boolean;
+/** A repeatable option's values are a string[]; any other option's value is a string or a boolean. */
+export type OptionValue = string | boolean | string[];
 
 export interface ParsedArgs {
   /** Values given on the command line, by canonical name. */
@@ -85,7 +91,7 @@ function readOption(
   argv: readonly string[],
   index: number,
   table: OptionTable,
-): { option: OptionSpec; value: OptionValue; next: number; word?: string } | undefined {
+): { option: OptionSpec; value: string | boolean; next: number; word?: string } | undefined {
   const arg = argv[index]!;
   if (/^-[^-]$/.test(arg)) {
     const option = [...table.values()].find((candidate) => candidate.short === arg[1]);
@@ -120,7 +126,12 @@ function readOption(
   return { option: negated, value: false, next: index + 1 };
 }
 
-function setOnce(options: Map<string, OptionValue>, option: OptionSpec, value: OptionValue): void {
+function setOption(options: Map<string, OptionValue>, option: OptionSpec, value: string | boolean): void {
+  if (option.repeatable && option.type === 'string') {
+    const values = options.get(option.name);
+    options.set(option.name, [...(Array.isArray(values) ? values : []), String(value)]);
+    return;
+  }
   if (options.has(option.name)) throw new UsageError(`Repeats not allowed for option: ${option.name}`);
   options.set(option.name, value);
 }
@@ -156,7 +167,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     }
     const read = readOption(argv, i, table);
     if (!read) throw invalidOption(arg, spec.options);
-    setOnce(options, read.option, read.value);
+    setOption(options, read.option, read.value);
     const after = argv[read.next];
     if (read.word !== undefined && spec.operands && after !== undefined && isOperand(after))
       tookWords.push({ option: read.option.name, word: read.word });
@@ -193,7 +204,7 @@ export function parseLeadingOptions(
   for (;;) {
     const read = i < argv.length ? readOption(argv, i, table) : undefined;
     if (!read) break;
-    setOnce(options, read.option, read.value);
+    setOption(options, read.option, read.value);
     i = read.next;
   }
   return { options, rest: argv.slice(i) };
@@ -225,6 +236,13 @@ export function missingRequiredOptions(spec: CommandSpec, args: ParsedArgs, env:
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const value = args.options.get(name);
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The values of a repeatable option in the order given (a single string, e.g. a prompted answer, as one value). */
+export function stringsOption(args: ParsedArgs, name: string): string[] | undefined {
+  const value = args.options.get(name);
+  if (Array.isArray(value)) return value;
+  return typeof value === 'string' ? [value] : undefined;
 }
 
 export function booleanOption(args: ParsedArgs, name: string): boolean | undefined {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { missingRequiredOptions, missingRequiredOptionsError, parseArgs, type CommandSpec } from '../../../../src/cli/asadmin/options.js';
+import {
+  missingRequiredOptions,
+  missingRequiredOptionsError,
+  parseArgs,
+  stringOption,
+  stringsOption,
+  type CommandSpec,
+} from '../../../../src/cli/asadmin/options.js';
 
 const spec: CommandSpec = {
   name: 'notification-hipchat-configure',
@@ -138,6 +145,31 @@ describe('trimming (Parser.java L324-325: if (value != null) value = value.trim(
     expect(parse(' operand ').operands).toEqual([' operand ']);
     // asadmin tests the argument after a boolean untrimmed: " true" is an operand, not its value.
     expect(parse('--noisy', ' true')).toEqual({ options: { noisy: true }, operands: [' true'] });
+  });
+});
+
+describe('repeatable options', () => {
+  const repeatable: CommandSpec = {
+    name: 'start-local-hipchat',
+    options: [
+      { name: 'token', type: 'string', repeatable: true, description: '' },
+      { name: 'port', type: 'string', description: '' },
+    ],
+    examples: [],
+  };
+
+  it('keeps every value in order, however the name is spelt and the value given', () => {
+    const args = parseArgs(repeatable, ['--token=a', '--port', '1', '--TOKEN', ' b ', '--token=a']);
+    expect(stringsOption(args, 'token')).toEqual(['a', 'b', 'a']);
+    expect(Object.fromEntries(args.options)).toEqual({ token: ['a', 'b', 'a'], port: '1' });
+    // stringOption never hands a list where one value is expected
+    expect(stringOption(args, 'token')).toBeUndefined();
+    expect(stringsOption(parseArgs(repeatable, ['--token', 'only']), 'token')).toEqual(['only']);
+    expect(stringsOption(parseArgs(repeatable, []), 'token')).toBeUndefined();
+  });
+
+  it('still refuses repeats of the options that are not declared repeatable', () => {
+    expect(() => parseArgs(repeatable, ['--token=a', '--port=1', '--port=2'])).toThrow('Repeats not allowed for option: port');
   });
 });
 
