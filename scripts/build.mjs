@@ -3,8 +3,9 @@
 // V8 compiles every byte of a bundle a command loads, so the CLI is cut in pieces that load only when
 // needed: cli.cjs (dispatch and asadmin's option rules), one piece per subcommand (the registry is read
 // as data to know them), program.cjs (commander: only for --help, --version and mistakes), send.cjs (the
-// notifier module with axios bundled in: only for the commands that send), and one piece per errors.ts,
-// shared by all so that `instanceof` sees one class per error type. Bundled axios, code-cached, starts
+// notifier module with axios bundled in: only for the commands that send), the Redis store, and pieces
+// several commands share: the config store with its schema (zod/mini), asadmin's table, and every errors.ts
+// (one piece, so that `instanceof` sees one class per error type). Bundled axios, code-cached, starts
 // ~80 ms sooner than axios loaded from node_modules. CommonJS because an ESM bundle of commander fails
 // with "Dynamic require", and ESM loads slower.
 //
@@ -71,6 +72,7 @@ const pieceByPath = new Map(
     // What most commands load (the config file and its schema with zod/mini, asadmin's table with
     // cli-table3): one copy each rather than one per command bundle.
     [join(root, 'src/config/store.ts')]: 'config-store.cjs',
+    [join(root, 'src/config/schema.ts')]: 'config-store.cjs',
     [join(root, 'src/cli/asadmin/table.ts')]: 'table.cjs',
     ...errorPieces,
     ...commandPieces,
@@ -91,14 +93,17 @@ function otherPiecesExternal(output) {
   };
 }
 
-/** What each piece is built from: its module, or for the errors piece all the errors modules. */
-const pieceEntries = new Map();
-for (const [entry, output] of pieceByPath) {
-  if (output !== 'errors.cjs') pieceEntries.set(output, { entryPoints: [entry] });
-}
-pieceEntries.set('errors.cjs', {
-  stdin: { contents: errorModulePaths.map((path) => `export * from ${JSON.stringify(path)};`).join('\n'), resolveDir: root, loader: 'ts' },
-});
+/** What each piece is built from: its module, or everything of the modules that share it. */
+const modulesByPiece = new Map();
+for (const [path, output] of pieceByPath) modulesByPiece.set(output, [...(modulesByPiece.get(output) ?? []), path]);
+const pieceEntries = new Map(
+  [...modulesByPiece].map(([output, paths]) => [
+    output,
+    paths.length === 1
+      ? { entryPoints: paths }
+      : { stdin: { contents: paths.map((path) => `export * from ${JSON.stringify(path)};`).join('\n'), resolveDir: root, loader: 'ts' } },
+  ]),
+);
 
 rmSync(staging, { recursive: true, force: true });
 const results = await Promise.all(

@@ -1,8 +1,9 @@
 // The exit codes of the command-line contract (design.md), and the one place where errors become them.
+import { BackgroundProcessError } from '../commands/shared/errors.js';
 import { ConfigError } from '../config/errors.js';
 import { EndpointError, HipChatError, RateLimitError, RateLimitStateError, RateLimitStoreUnavailableError } from '../notifier/errors.js';
 import { ServiceError } from '../service/errors.js';
-import { LockTimeoutError } from '../util/errors.js';
+import { LockTimeoutError, UnsafePathError } from '../util/errors.js';
 import { InputError, InterruptedError, PartialFailureError, UsageError } from './errors.js';
 
 export const EXIT_SUCCESS = 0;
@@ -26,7 +27,9 @@ const EXIT_CODE_OF_TYPE: [new (...args: never[]) => Error, number][] = [
   [EndpointError, EXIT_FAILURE],
   [RateLimitStateError, EXIT_FAILURE],
   [ServiceError, EXIT_FAILURE],
+  [BackgroundProcessError, EXIT_FAILURE],
   [LockTimeoutError, EXIT_FAILURE],
+  [UnsafePathError, EXIT_FAILURE],
 ];
 
 export function exitCodeFor(error: unknown): number {

@@ -1,17 +1,13 @@
 // start-notification-service: runs the target's notification service in the foreground (systemd,
 // containers, CI), or with --detach in the background with its log in the state folder.
-import { spawn } from 'node:child_process';
-import { closeSync } from 'node:fs';
 import { booleanOption, stringOption, type CommandSpec, type ParsedArgs } from '../cli/asadmin/options.js';
 import { UsageError } from '../cli/errors.js';
 import { resolveStateDir } from '../config/paths.js';
 import { asServiceError, existingServiceFolder, logFile, pidFile, prepareServiceFolder, type ServiceId } from '../service/control.js';
-import { ServiceError } from '../service/errors.js';
 import { alreadyRunning, claimPidFile, inspectPidFile, releasePidFile, unproven } from '../service/pid-file.js';
 import type { LogLevel } from '../service/service.js';
 import { DEFAULT_SPOOL_LIMIT } from '../service/spool.js';
-import { openPrivateAppend } from '../util/safe-fs.js';
-import { abortableSleep } from '../util/sleep.js';
+import { startInBackground } from './shared/background.js';
 import type { CommandContext, CommandOutcome } from './shared/command.js';
 import { targetName, targetOption } from './shared/target.js';
 
@@ -47,8 +43,6 @@ export const spec: CommandSpec = {
   ],
 };
 
-const DETACH_WAIT_MS = 10_000;
-const DETACH_POLL_MS = 50;
 /** Each takes the same stop path: the checks stop, the request in flight finishes, the pid file goes. */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
 
@@ -76,32 +70,20 @@ function refuseIfRunning(id: ServiceId): void {
 async function detach(context: CommandContext, id: ServiceId, limit: number): Promise<void> {
   refuseIfRunning(id);
   prepareServiceFolder(id);
-  const logPath = logFile(id);
-  let log: number;
-  try {
-    log = openPrivateAppend(logPath, 'Log file');
-  } catch (error) {
+  const { pid, logPath } = await startInBackground({
+    what: 'The notification service',
+    args: ['start-notification-service', `--target=${id.target}`, `--spoolLimit=${limit}`, `--config=${id.configPath}`],
+    env: context.env,
+    logPath: logFile(id),
+    // Ready once the pid file names the child as running.
+    ready: (child) => {
+      const current = inspectPidFile(pidFile(id));
+      return current.state === 'running' && current.record.pid === child ? true : undefined;
+    },
+  }).catch((error: unknown) => {
     throw asServiceError(error);
-  }
-  const child = spawn(
-    process.execPath,
-    [process.argv[1]!, 'start-notification-service', `--target=${id.target}`, `--spoolLimit=${limit}`, `--config=${id.configPath}`],
-    { detached: true, stdio: ['ignore', log, log], env: context.env },
-  );
-  closeSync(log);
-  child.unref();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + DETACH_WAIT_MS;
-  while (Date.now() < deadline) {
-    const current = inspectPidFile(pidFile(id));
-    if (current.state === 'running' && current.record.pid === child.pid) {
-      context.print(`Notification service for target ${id.target} started in the background (pid ${child.pid}); log: ${logPath}`);
-      return;
-    }
-    const code = await Promise.race([exited, abortableSleep(DETACH_POLL_MS).then(() => undefined)]);
-    if (code !== undefined) throw new ServiceError(`The notification service did not start (exit ${code}); see ${logPath}`);
-  }
-  throw new ServiceError(`The notification service did not start within ${DETACH_WAIT_MS / 1000} s; see ${logPath}`);
+  });
+  context.print(`Notification service for target ${id.target} started in the background (pid ${pid}); log: ${logPath}`);
 }
 
 /** Resolves with the first stop signal; from then on a second one has its default effect (it ends the process at once). */

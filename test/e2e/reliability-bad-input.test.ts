@@ -289,7 +289,7 @@ const fileCases: BadInput[] = [
     },
     code: 1,
     reason: (box) => {
-      return [`Cannot create the rate-limit state folder ${join(box.stateDir, 'limits')}: a parent of it is not a directory`];
+      return [`State folder ${box.stateDir} is not a folder`];
     },
   },
 ];

@@ -8,7 +8,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { makePrivateFolder, PRIVATE_FILE_MODE } from '../../util/file-modes.js';
+import { describeErrno } from '../../util/errno.js';
+import { UnsafePathError } from '../../util/errors.js';
+import { makePrivateFolder } from '../../util/file-modes.js';
+import { openPrivateAppend } from '../../util/safe-fs.js';
 import { abortableSleep } from '../../util/sleep.js';
 import { BackgroundProcessError } from './errors.js';
 
@@ -18,13 +21,13 @@ export interface BackgroundStart<T> {
   /** The subcommand and its options, e.g. ['start-local-hipchat', '--port=8080', '--token=-']. */
   args: string[];
   env: NodeJS.ProcessEnv;
-  /** The child's stdout and stderr are appended to it (created 0600, its folder 0700). */
+  /** The child's stdout and stderr are appended to it (created 0600, its folder 0700; never through a link). */
   logPath: string;
   /** Written to the child's stdin, which is then closed; without it the child's stdin is empty. */
   input?: string;
   /** Asked until it gives a value, with the child's pid: the child is ready then. */
   ready(pid: number): Promise<T | undefined> | T | undefined;
-  /** How long the child may take to be ready (default 10 s); then it is stopped. */
+  /** How long the child may take to be ready (default 30 s); then it is stopped. */
   timeoutMs?: number;
   /** How often ready() is asked (default 50 ms). */
   pollMs?: number;
@@ -37,7 +40,8 @@ export interface Started<T> {
   ready: T;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** Node's start alone can take seconds on a loaded CI machine. */
+const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_POLL_MS = 50;
 /** How much of the end of the log is read for the child's last words. */
 const TAIL_BYTES = 4096;
@@ -64,11 +68,20 @@ function lastWords(logPath: string, offset: number): string | undefined {
   }
 }
 
+function openLog(logPath: string): number {
+  try {
+    makePrivateFolder(dirname(logPath));
+    return openPrivateAppend(logPath, 'Log file');
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw error;
+    throw new BackgroundProcessError(`Cannot open the log file ${logPath}: ${describeErrno(error)}`, { cause: error });
+  }
+}
+
 /** Starts `notifier <args>` in the background and waits until it is ready (see the top of this file). */
 export async function startInBackground<T>(start: BackgroundStart<T>): Promise<Started<T>> {
   const { what, logPath } = start;
-  makePrivateFolder(dirname(logPath));
-  const log = openSync(logPath, 'a', PRIVATE_FILE_MODE);
+  const log = openLog(logPath);
   const offset = fstatSync(log).size;
   const child = (() => {
     try {

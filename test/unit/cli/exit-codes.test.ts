@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, InterruptedError, PartialFailureError, UsageError } from '../../../src/cli/errors.js';
 import { exitCodeFor } from '../../../src/cli/exit-codes.js';
+import { BackgroundProcessError } from '../../../src/commands/shared/errors.js';
 import { ConfigError } from '../../../src/config/errors.js';
 import {
   EndpointError,
@@ -11,7 +12,7 @@ import {
   RateLimitStoreUnavailableError,
 } from '../../../src/notifier/errors.js';
 import { ServiceError } from '../../../src/service/errors.js';
-import { LockTimeoutError } from '../../../src/util/errors.js';
+import { LockTimeoutError, UnsafePathError } from '../../../src/util/errors.js';
 
 describe('exitCodeFor', () => {
   it.each([
@@ -27,7 +28,9 @@ describe('exitCodeFor', () => {
     ['an unusable CA file', new EndpointError('Cannot read the CA file'), 1],
     ['an unusable state folder', new RateLimitStateError('Cannot create the rate-limit state folder'), 1],
     ['a service already running', new ServiceError('already running'), 1],
+    ['a background start that failed', new BackgroundProcessError('did not start'), 1],
     ['a lock held too long', new LockTimeoutError('Timed out'), 1],
+    ['a file someone else could have planted', new UnsafePathError('/x', 'is a symbolic link'), 1],
     ['any other error', new Error('unexpected'), 1],
     ['a thrown non-error', 'a string', 1],
   ])('%s exits %i', (_what, error, code) => {
