@@ -390,10 +390,11 @@ async function detach(lib: Library, context: CommandContext, settings: Settings)
     logPath,
     input: `${settings.tokens.join('\n')}\n`,
     timeoutMs: DETACH_TIMEOUT_MS,
-    // Ready when the server that wrote a state file with the child's pid answers its health check as that instance.
+    // Ready when the server that wrote a state file with the child's pid answers its health check as that
+    // instance. A stale file may name the same pid (a server that was killed, its pid reused): it does not answer.
     ready: async (pid) => {
-      const state = listStates(context.env).find((entry) => entry.state.pid === pid)?.state;
-      return state !== undefined && (await isRunning(state)) ? state : undefined;
+      for (const { state } of listStates(context.env).filter((entry) => entry.state.pid === pid)) if (await isRunning(state)) return state;
+      return undefined;
     },
   });
   const state = started.ready;

@@ -1,18 +1,23 @@
-// The README's recipes run as written (issue 10): every block after a `<!-- runnable: NAME -->` line is
-// run against a local HipChat server, and what arrived in the room is checked.
+// The README's recipes run as written (issue 10): every block after a `<!-- runnable: NAME -->` line (in
+// README.md and the docs it links to) is run, and what arrived in the room is checked.
 //
-// - A sh block runs whole. Of a YAML block (GitHub Actions steps, a GitLab CI file) and of a Groovy block
-//   (a Jenkinsfile), the shell steps that call `notifier` run, with the variables the block sets and the
-//   ones a runner would set; the block is parsed as a runner would (YAML by a YAML parser), so it must be
-//   valid. Steps that install the package are proven apart (test/e2e/package.test.ts); the job's own
-//   steps (npm test) are not run.
-// - Each block runs in a throw-away HOME and folder, in a process group of its own that is ended after it
-//   (a block may start a background server, say `notifier start-local-hipchat`), with `notifier` on the
-//   PATH as the built bin, and HIPCHAT_API_URL, HIPCHAT_TOKEN and HIPCHAT_ROOM pointing at the local
-//   server; a block or its expectation may set them otherwise.
+// - A sh block runs whole; blocks of one NAME are one recipe, run in order as one script (a Quick start
+//   that starts a server in one block and stops it in a later one). Of a YAML block (GitHub Actions steps,
+//   a GitLab CI file) and of a Groovy block (a Jenkinsfile), the shell steps that call `notifier` run, with
+//   the variables the block sets and the ones a runner would set; the block is parsed as a runner would
+//   (YAML by a YAML parser), so it must be valid. Steps that install the package are proven apart
+//   (test/e2e/package.test.ts); the job's own steps (npm test) are not run.
+// - Each recipe runs in a throw-away HOME, from a folder set up like a clone after `npm ci` (so
+//   `npx notifier` runs the built bin, offline), with `notifier` on the PATH too, and HIPCHAT_API_URL,
+//   HIPCHAT_TOKEN and HIPCHAT_ROOM pointing at the test's local HipChat server; a block or its expectation
+//   may set them otherwise. It runs in a process group of its own that is ended after it.
+// - A recipe that starts a HipChat server of its own (`notifier start-local-hipchat`, on its default port
+//   8080 as a newcomer would) runs in private namespaces: a network of its own, so that the port is free and
+//   no test uses a fixed port of the machine, and a pid namespace, so that a server it leaves running ends
+//   with it.
 // - Every runnable block has an expectation below, and every expectation a block: neither can drift.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -47,13 +52,58 @@ interface Expectation {
   server?: 'test' | 'block';
   /** What arrived at the test's server, as [room, message, colour]. */
   delivered: [string, string, string][];
-  /** What the steps printed on stdout, all together. */
-  stdout?: string;
+  /** What the steps printed on stdout, all together (a pattern where it holds a server's new token or pid). */
+  stdout?: string | RegExp;
 }
 
 const BASH = ['bash', '--noprofile', '--norc', '-eo', 'pipefail', '-c'];
 const ROOM = 'readme';
 const EXPECTATIONS: Record<string, Expectation> = {
+  'local-hipchat-ci': {
+    server: 'block',
+    delivered: [],
+    // The notification arrived in green (jq's true), and the 503s made the second send exit 75.
+    stdout:
+      /^Command send-hipchat-notification executed successfully\.\ntrue\nLocal HipChat server on port \d+ stopped \(pid \d+\)\nCommand stop-local-hipchat executed successfully\.\n$/,
+  },
+  'local-hipchat-tour': {
+    server: 'block',
+    delivered: [],
+    stdout: new RegExp(
+      [
+        String.raw`^\{"items":\[\{[^\n]*"message":"Deploy <b>1\.4\.2</b> finished"[^\n]*"color":"green"`,
+        String.raw`\{"error":\{"code":401,"message":"Authenticated requests only\.`,
+        String.raw`\{"status":"ok","service":"local-hipchat"`,
+        String.raw`"lastSeq":1,`,
+        String.raw`\{"error":\{"code":408,`,
+        String.raw`\{"chaos":"503=0\.2,delay=1s@0\.5"`,
+        String.raw`\{"chaos":"off","rules":\[\]\}\{"tokenLimit":"off","floodLimit":"5/10s"\}\{"cleared":1\}\{"status":"stopping"\}$`,
+      ].join('[^\n]*'),
+    ),
+  },
+  'quick-start': {
+    server: 'block',
+    delivered: [],
+    stdout: new RegExp(
+      [
+        String.raw`Local HipChat is running \(pid \d+\):`,
+        String.raw`  API URL  http://127\.0\.0\.1:8080`,
+        String.raw`  Page     http://127\.0\.0\.1:8080/`,
+        String.raw`  Token    \w{40}`,
+        String.raw`Target server now sends to room payara-notifications here; .*`,
+        String.raw`Running in the background; log: .*/local-hipchat/8080\.log`,
+        String.raw`Stop it with: notifier stop-local-hipchat --port 8080`,
+        String.raw`Command start-local-hipchat executed successfully\.`,
+        String.raw`Command send-hipchat-notification executed successfully\.`,
+        String.raw`Enabled  Room Name             Token     `,
+        String.raw`true     payara-notifications  \*\*\*\*\w{4}  `,
+        String.raw`Command get-hipchat-notifier-configuration executed successfully\.`,
+        String.raw`Local HipChat server on port 8080 stopped \(pid \d+\)`,
+        String.raw`Command stop-local-hipchat executed successfully\.`,
+        '',
+      ].join('\n'),
+    ),
+  },
   'one-line': { delivered: [['Build Status', 'Deploy of 1.4.2 finished', 'green']] },
   'shell-loop': {
     delivered: [
@@ -100,9 +150,16 @@ const EXPECTATIONS: Record<string, Expectation> = {
   },
 };
 
+/** The runnable blocks of the documents, those of one name joined into one (in the order they appear). */
 function runnableBlocks(markdown: string): Block[] {
   const found = [...markdown.matchAll(/^<!-- runnable: ([a-z0-9-]+) -->\n```(\w+)\n([\s\S]*?)^```$/gm)];
-  return found.map(([, name, language, text]) => ({ name: name!, language: language!, text: text! }));
+  const byName = new Map<string, Block>();
+  for (const [, name, language, text] of found) {
+    const earlier = byName.get(name!);
+    if (earlier && earlier.language !== language) throw new Error(`the blocks of recipe ${name} are in different languages`);
+    byName.set(name!, { name: name!, language: language!, text: `${earlier?.text ?? ''}${text}` });
+  }
+  return [...byName.values()];
 }
 
 const callsNotifier = (script: string) => /(^|[\s;&|(])notifier\s/.test(script);
@@ -165,10 +222,27 @@ function stepsOf(block: Block, expectation: Expectation): Step[] {
   throw new Error(`a runnable ${block.language} block: the test does not know how to run it`);
 }
 
+/**
+ * Private user, network (its loopback brought up) and pid namespaces: the recipe's ports are its own, and
+ * whatever it leaves running ends with its shell, the namespace's first process.
+ */
+const PRIVATE_NAMESPACES = [
+  'unshare',
+  '--user',
+  '--map-root-user',
+  '--net',
+  '--pid',
+  '--fork',
+  '--mount-proc',
+  'sh',
+  '-c',
+  'ip link set lo up && exec "$0" "$@"',
+];
+
 /** Runs one step in its own process group, and ends whatever it left running. */
-function runStep(step: Step, cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+function runStep(step: Step, cwd: string, env: NodeJS.ProcessEnv, isolated: boolean): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const [command, ...args] = step.shell;
+    const [command, ...args] = isolated ? [...PRIVATE_NAMESPACES, ...step.shell] : step.shell;
     const child = spawn(command!, [...args, step.script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -189,8 +263,15 @@ function runStep(step: Step, cwd: string, env: NodeJS.ProcessEnv): Promise<RunRe
   });
 }
 
-const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-const blocks = runnableBlocks(README);
+const DOCUMENTS = ['README.md', 'docs/local-hipchat.md'];
+const blocks = runnableBlocks(DOCUMENTS.map((path) => readFileSync(join(PROJECT_ROOT, path), 'utf8')).join('\n'));
+
+/** A folder like a clone after `npm ci`, as far as `npx notifier` can tell: a package with the bin installed. */
+function cloneLike(folder: string): void {
+  mkdirSync(join(folder, 'node_modules', '.bin'), { recursive: true });
+  writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: 'readme-recipe', private: true }));
+  symlinkSync(CLI, join(folder, 'node_modules', '.bin', 'notifier'));
+}
 
 describe('the README', () => {
   it('has an expectation for every runnable block and a runnable block for every expectation', () => {
@@ -207,7 +288,7 @@ describe('the README', () => {
       mkdirSync(bin);
       symlinkSync(CLI, join(bin, 'notifier'));
       const work = join(box.dir, 'work');
-      mkdirSync(work);
+      cloneLike(work);
 
       const steps = stepsOf(block, expectation);
       expect(steps.length, 'steps that call notifier').toBeGreaterThan(0);
@@ -222,8 +303,11 @@ describe('the README', () => {
           ...step.env,
           // Wherever the recipe's server is, the test's stands in for it.
           ...(ownServer ? {} : { HIPCHAT_API_URL: server.url }),
+          // npx finds the bin in node_modules/.bin; never the registry, even if a recipe is wrong.
+          npm_config_offline: 'true',
+          npm_config_update_notifier: 'false',
         };
-        const result = await runStep(step, work, env);
+        const result = await runStep(step, work, env, ownServer);
         expect(result.code, `${step.script}\n${result.stderr}`).toBe(0);
         stdout += result.stdout;
       }
@@ -234,7 +318,8 @@ describe('the README', () => {
             return [request.room, body.message, body.color];
           }),
         ).toEqual(expectation.delivered);
-      if (expectation.stdout !== undefined) expect(stdout).toBe(expectation.stdout);
+      if (typeof expectation.stdout === 'string') expect(stdout).toBe(expectation.stdout);
+      if (expectation.stdout instanceof RegExp) expect(stdout).toMatch(expectation.stdout);
       expect(server.count(429)).toBe(0);
     });
   });
