@@ -2,15 +2,16 @@
 // README.md and the docs it links to) is run, and what arrived in the room is checked.
 //
 // - A sh block runs whole; blocks of one NAME are one recipe, run in order as one script (a Quick start
-//   that starts a server in one block and stops it in a later one). Of a YAML block (GitHub Actions steps,
-//   a GitLab CI file) and of a Groovy block (a Jenkinsfile), the shell steps that call `notifier` run, with
-//   the variables the block sets and the ones a runner would set; the block is parsed as a runner would
-//   (YAML by a YAML parser), so it must be valid. Steps that install the package are proven apart
-//   (test/e2e/package.test.ts); the job's own steps (npm test) are not run.
+//   that starts a server in one block and stops it in a later one). Of a YAML block (GitHub Actions steps or
+//   a whole workflow, a GitLab CI file) and of a Groovy block (a Jenkinsfile), the shell steps that call
+//   `notifier` run, with the variables the block sets and the ones a runner would set (a matrix's values
+//   too); the block is parsed as a runner would (YAML by a YAML parser), so it must be valid. Steps that
+//   install the package are proven apart (test/e2e/package.test.ts); the job's own steps (npm test) are not run.
 // - Each recipe runs in a throw-away HOME, from a folder set up like a clone after `npm ci` (so
 //   `npx notifier` runs the built bin, offline), with `notifier` on the PATH too, and HIPCHAT_API_URL,
 //   HIPCHAT_TOKEN and HIPCHAT_ROOM pointing at the test's local HipChat server; a block or its expectation
-//   may set them otherwise. It runs in a process group of its own that is ended after it.
+//   may set them otherwise. It runs in a process group of its own that is ended after it. A Redis URL a
+//   recipe takes from the CI's secrets stands for `file` here: this test has no Redis (test/e2e/fleet.test.ts has).
 // - A recipe that starts a HipChat server of its own (`notifier start-local-hipchat`, on its default port
 //   8080 as a newcomer would) runs in private namespaces: a network of its own, so that the port is free and
 //   no test uses a fixed port of the machine, and a pid namespace, so that a server it leaves running ends
@@ -58,6 +59,8 @@ interface Expectation {
 
 const BASH = ['bash', '--noprofile', '--norc', '-eo', 'pipefail', '-c'];
 const ROOM = 'readme';
+/** What the CI's secrets stand for here: the test's token, and the state folder for a Redis URL. */
+const SECRET_STAND_INS: Record<string, string> = { HIPCHAT_TOKEN: TEST_TOKEN, NOTIFIER_RATE_LIMIT_STORE: 'file' };
 const EXPECTATIONS: Record<string, Expectation> = {
   'local-hipchat-ci': {
     server: 'block',
@@ -148,6 +151,35 @@ const EXPECTATIONS: Record<string, Expectation> = {
     expressions: { 'currentBuild.currentResult': 'SUCCESS' },
     delivered: [['Build Status', 'notifier-demo #42: SUCCESS', 'green']],
   },
+  // One job of the matrix: the others run the same step with other values.
+  'github-matrix': {
+    runner: {
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'octo/notifier-demo',
+      GITHUB_REF_NAME: 'main',
+      GITHUB_RUN_NUMBER: '42',
+    },
+    expressions: {
+      'secrets.HIPCHAT_TOKEN': TEST_TOKEN,
+      'secrets.NOTIFIER_REDIS_URL': SECRET_STAND_INS.NOTIFIER_RATE_LIMIT_STORE!,
+      'matrix.node': '20',
+      'matrix.shard': '3',
+      'job.status': 'failure',
+    },
+    delivered: [['Build Status', 'octo/notifier-demo #42, Node 20, shard 3/4: failure', 'red']],
+  },
+  'jenkins-agents': {
+    runner: {
+      JENKINS_URL: 'https://jenkins.example.com/',
+      JOB_NAME: 'notifier-demo',
+      BUILD_NUMBER: '42',
+      NODE_NAME: 'linux-agent-3',
+      SHARD: '3',
+    },
+    expressions: { 'currentBuild.currentResult': 'SUCCESS' },
+    delivered: [['Build Status', 'notifier-demo #42 shard 3/4 on linux-agent-3: SUCCESS', 'green']],
+  },
 };
 
 /** The runnable blocks of the documents, those of one name joined into one (in the order they appear). */
@@ -176,13 +208,36 @@ function asStrings(values: Record<string, unknown> | undefined, expressions: Rec
   return Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, githubValue(String(value), expressions)]));
 }
 
+interface GitHubStep {
+  run?: string;
+  env?: Record<string, unknown>;
+}
+
+/** GitHub Actions steps that call notifier, with the env of their workflow and job under their own. */
+function githubSteps(steps: GitHubStep[], outer: Record<string, string>, expressions: Record<string, string>): Step[] {
+  return steps
+    .filter((step) => step.run !== undefined && callsNotifier(step.run))
+    .map((step) => ({
+      script: githubValue(step.run!, expressions),
+      env: { ...outer, ...asStrings(step.env, expressions) },
+      shell: BASH,
+    }));
+}
+
 function yamlSteps(text: string, expressions: Record<string, string>): Step[] {
   const document = parseYaml(text) as unknown;
-  if (Array.isArray(document)) {
-    // GitHub Actions: steps, each with its env.
-    return (document as { run?: string; env?: Record<string, unknown> }[])
-      .filter((step) => step.run !== undefined && callsNotifier(step.run))
-      .map((step) => ({ script: step.run!, env: asStrings(step.env, expressions), shell: BASH }));
+  // GitHub Actions: steps, each with its env.
+  if (Array.isArray(document)) return githubSteps(document as GitHubStep[], {}, expressions);
+  const { on, jobs: workflowJobs, env: workflowEnv } = document as Record<string, unknown>;
+  if (on !== undefined && workflowJobs !== undefined) {
+    // A whole GitHub Actions workflow: each job's steps.
+    return Object.values(workflowJobs as Record<string, { env?: Record<string, unknown>; steps?: GitHubStep[] }>).flatMap((job) =>
+      githubSteps(
+        job.steps ?? [],
+        { ...asStrings(workflowEnv as Record<string, unknown> | undefined, expressions), ...asStrings(job.env, expressions) },
+        expressions,
+      ),
+    );
   }
   // GitLab CI: global variables, then each job's, and its script lists.
   const { variables, ...jobs } = document as Record<string, Record<string, unknown>>;
@@ -203,8 +258,8 @@ function jenkinsSteps(text: string, expressions: Record<string, string>): Step[]
   const environment = /environment\s*\{([^}]*)\}/.exec(text)?.[1] ?? '';
   for (const [, name, value] of environment.matchAll(/(\w+)\s*=\s*'([^']*)'/g)) env[name!] = value!;
   for (const [, name] of text.matchAll(/string\(credentialsId:\s*'[^']+',\s*variable:\s*'(\w+)'\)/g)) {
-    if (name !== 'HIPCHAT_TOKEN') throw new Error(`the test does not know the credential ${name}`);
-    env[name] = TEST_TOKEN;
+    if (!(name! in SECRET_STAND_INS)) throw new Error(`the test does not know the credential ${name}`);
+    env[name!] = SECRET_STAND_INS[name!]!;
   }
   for (const [, name, expression] of text.matchAll(/"(\w+)=\$\{([\w.]+)\}"/g)) {
     if (!(expression! in expressions)) throw new Error(`the test does not know what \${${expression}} is`);
