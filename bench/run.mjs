@@ -1,27 +1,47 @@
-// npm run bench: every row of issue 5's benchmark table, each figure a median of repeated runs set
-// against a baseline measured in the same run (runs interleaved, so that machine drift hits all alike).
-// Prints the table and writes it to BENCHMARKS.md (BENCH_WRITE=0: print only).
+// npm run bench: the rows of issue 11 ("Speed") and the bench row of issue 12 ("Many runners"), each figure a
+// median of repeated runs set against a baseline measured in the same run (runs interleaved, so that machine
+// drift hits all alike), against the project's own HipChat server (src/local-hipchat) sending HipChat's
+// rate-limit headers. Every process it starts runs without NODE_EXTRA_CA_CERTS. Prints the table and, on a full
+// run, writes it to BENCHMARKS.md (BENCH_WRITE=0: print only).
 //
-// Runs per row: 41, 21, 5, 3 and 1 (a peak varies little, and 100 000 notifications take a minute);
-// BENCH_RUNS_<row>=N changes one. BENCH_ROWS=1,3 runs only those rows and writes nothing.
+// BENCH_ROWS=1,3 runs only those rows (and writes nothing); BENCH_RUNS_<row>=N changes the runs of one row.
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { bulk } from './rows/bulk.mjs';
 import { fidelity } from './rows/fidelity.mjs';
+import { limiterCost } from './rows/limiter-cost.mjs';
+import { many } from './rows/many.mjs';
 import { memory } from './rows/memory.mjs';
 import { oneShot } from './rows/one-shot.mjs';
+import { redis } from './rows/redis.mjs';
 import { startUp } from './rows/start-up.mjs';
-import { cleanUp, missingTools, ROOT } from './support.mjs';
+import { cleanUp, EXTRA_CA_CERTS, loadAverage, missingTools, ROOT } from './support.mjs';
 
 const rows = [
   [startUp, 41],
   [oneShot, 21],
   [bulk, 5],
-  [fidelity, 3],
+  [many, 3],
+  [limiterCost, 5],
+  // A peak varies little, and 100 000 notifications take a minute.
   [memory, 1],
+  [fidelity, 3],
+  [redis, 1],
 ].map(([measure, runs], index) => ({ measure, runs: Number(process.env[`BENCH_RUNS_${index + 1}`] ?? runs) }));
 const chosen = process.env.BENCH_ROWS?.split(',').map(Number) ?? rows.map((_, index) => index + 1);
+for (const number of chosen) {
+  if (rows[number - 1] === undefined) {
+    console.error(`BENCH_ROWS: there is no row ${number} (rows 1 to ${rows.length})`);
+    process.exit(2);
+  }
+}
+for (const [index, { runs }] of rows.entries()) {
+  if (!Number.isSafeInteger(runs) || runs < 1) {
+    console.error(`BENCH_RUNS_${index + 1}: expected a whole number of runs, at least 1`);
+    process.exit(2);
+  }
+}
 
 const missing = missingTools();
 if (missing.length > 0) {
@@ -29,24 +49,45 @@ if (missing.length > 0) {
   process.exit(1);
 }
 
+// Ctrl-C: no child process or server is left behind.
+process.once('SIGINT', () => {
+  cleanUp().finally(() => process.exit(130));
+});
+
+/** The goal column: the goal and whether it was met (`verdict` instead when it could not be measured). */
+function verdict({ goal, met, verdict }) {
+  if (goal === undefined) return '';
+  if (verdict !== undefined) return `${goal}: ${verdict}`;
+  if (met === undefined) return goal;
+  return `${goal}: ${met ? 'met' : '**missed**'}`;
+}
+
+const caLine = `NODE_EXTRA_CA_CERTS was unset for every process the bench started${EXTRA_CA_CERTS === undefined ? '' : ` (it was ${EXTRA_CA_CERTS} here)`}: that variable alone adds ≈ 45 ms to every Node start.`;
+console.error(caLine);
+const loadAtStart = loadAverage();
+const began = Date.now();
 const lines = [];
 try {
   for (const number of chosen) {
     const { measure, runs } = rows[number - 1];
     const started = Date.now();
     for (const row of await measure({ runs })) {
-      const verdict = row.goal === undefined ? '' : `${row.goal}: ${row.met ? 'met' : '**missed**'}`;
-      lines.push(`| ${number} | ${row.what} | ${row.value} | ${row.baseline ?? ''} | ${row.ratio ?? ''} | ${verdict} |`);
+      lines.push(`| ${number} | ${row.what} | ${row.value} | ${row.baseline ?? ''} | ${row.ratio ?? ''} | ${verdict(row)} |`);
     }
-    console.error(`row ${number}: ${runs} runs in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.error(
+      `row ${number}: ${runs} run${runs === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(0)} s (load average ${loadAverage()})`,
+    );
   }
 } finally {
-  cleanUp();
+  await cleanUp();
 }
 
+const seconds = ((Date.now() - began) / 1000).toFixed(0);
 const machine = `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 const table = [
-  `${machine}. Medians of interleaved runs; runs per row: ${rows.map(({ runs }, index) => `${index + 1}: ${runs}`).join(', ')}.`,
+  `${machine}; load average (1 min) ${loadAtStart} at the start, ${loadAverage()} at the end; ${seconds} s in all.`,
+  `Medians of interleaved runs; runs per row: ${rows.map(({ runs }, index) => `${index + 1}: ${runs}`).join(', ')}.`,
+  caLine,
   '',
   '| row | measurement | median | baseline (median) | ratio | goal |',
   '| --- | --- | --- | --- | --- | --- |',
@@ -56,6 +97,8 @@ console.log(table);
 if (process.env.BENCH_WRITE !== '0' && process.env.BENCH_ROWS === undefined) {
   writeFileSync(
     join(ROOT, 'BENCHMARKS.md'),
-    `# Benchmarks\n\nGenerated by \`npm run bench\` against the test suite's HipChat server on this machine.\n\n${table}\n`,
+    "# Benchmarks\n\nGenerated by `npm run bench` on this machine, against the project's own HipChat server (src/local-hipchat) " +
+      "sending HipChat's rate-limit headers (`X-Ratelimit-*`, `X-FloodControl-*`) on every answer, in the bench's process.\n\n" +
+      `${table}\n`,
   );
 }

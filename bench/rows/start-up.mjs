@@ -1,21 +1,8 @@
 // Row 1: start-up of the commands that do not send, against Node's own (`node -e 0`).
-import { spawnSync } from 'node:child_process';
-import { CLI, interleaved, median, sandboxEnv } from '../support.mjs';
+import { CLI, interleaved, median, runSync, sandboxEnv } from '../support.mjs';
 
 const WARM_UP = 3;
-const GOAL = 1.3;
-
-/**
- * Wall time of one run. Synchronous, unlike the other rows' timed(): nothing else runs in this process
- * here, and waiting in spawnSync adds the least to runs of some 30 ms.
- */
-function runMs(args, env) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return ms;
-}
+const GOAL = 1.25;
 
 export async function startUp({ runs }) {
   const env = sandboxEnv();
@@ -29,10 +16,10 @@ export async function startUp({ runs }) {
   ];
   // get prints the configuration that configure writes, as a user would see it.
   const cases = [['-e', '0'], [CLI, 'get-hipchat-notifier-configuration', '--target=bench'], configure];
-  runMs(configure, env);
+  runSync(process.execPath, configure, env);
   const samples = await interleaved(
     WARM_UP + runs,
-    cases.map((args) => () => runMs(args, env)),
+    cases.map((args) => () => runSync(process.execPath, args, env)),
   );
   const [node, get, set] = samples.map((values) => median(values.slice(WARM_UP)));
   const row = (what, ms) => ({
