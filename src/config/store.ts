@@ -1,9 +1,9 @@
 // The config file: read strictly, written atomically under a lock, never "repaired".
 // Reads are synchronous (node:fs): the file is small, and node:fs/promises alone costs milliseconds
 // of start-up; the lock and atomic-write modules load only when a command writes.
-import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { describeErrno, errnoCode } from '../util/errno.js';
+import { describeErrno, describeErrnoCode, errnoCode } from '../util/errno.js';
 import { writeToDescriptor } from '../util/fd-output.js';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
 import { parsePlainJson } from '../util/plain-data.js';
@@ -110,10 +110,28 @@ function parseDocument(path: string, text: string): ConfigDocument {
   return result.data;
 }
 
+/** Far more than any configuration needs (a target takes about a kilobyte): a bigger file is not one of ours. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The file's text: a regular file (a FIFO would block the read) of at most MAX_CONFIG_BYTES. */
+function readText(path: string, realPath: string): string {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const fd = openSync(realPath, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw new ConfigError(`Cannot read config file ${path}: ${describeErrnoCode('EISDIR')}`);
+    if (!stats.isFile()) throw new ConfigError(`Config file ${path} is not a regular file`);
+    if (stats.size > MAX_CONFIG_BYTES) throw new ConfigError(`Config file ${path} is larger than 1 MB: not a notifier configuration`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readExisting(path: string, realPath: string): ConfigDocument {
   let text: string;
   try {
-    text = readFileSync(realPath, 'utf8');
+    text = readText(path, realPath);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return emptyConfig();
     throw describeFileError('read config file', path, error);

@@ -1,6 +1,7 @@
 // Bad input to send (and to configure beyond test/e2e/configure-bad-input.test.ts): options, values, stdin,
 // --ndjson lines and config files. Each: the README's exit code, one clear line, no stack trace, and the
 // config file and the rate-limit state byte for byte as they were, nothing sent.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,6 +249,16 @@ const fileCases: BadInput[] = [
     'a directory',
     replaceConfigBy((box) => mkdirSync(box.configPath)),
     (path) => `Cannot read config file ${path}: it is a directory`,
+  ),
+  badConfig(
+    'a FIFO (a read would wait for a writer forever)',
+    replaceConfigBy((box) => execFileSync('mkfifo', [box.configPath])),
+    (path) => `Config file ${path} is not a regular file`,
+  ),
+  badConfig(
+    'larger than 1 MB',
+    replaceConfigBy((box) => writeFileSync(box.configPath, `{"version": 1, "targets": {}}${' '.repeat(1024 * 1024)}`, { mode: 0o600 })),
+    (path) => `Config file ${path} is larger than 1 MB: not a notifier configuration`,
   ),
   badConfig(
     'a dangling symlink',

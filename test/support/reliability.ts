@@ -143,6 +143,8 @@ export function snapshotTree(root: string): Record<string, string> {
     const mode = (stats.mode & 0o7777).toString(8);
     if (stats.isSymbolicLink()) entries[path] = `link ${mode} -> ${readlinkSync(path)}`;
     else if (stats.isDirectory()) entries[path] = `dir ${mode}`;
+    // Reading a FIFO would wait for a writer.
+    else if (!stats.isFile()) entries[path] = `special ${mode}`;
     else entries[path] = `file ${mode} ${bytesOf(path)?.toString('base64') ?? 'unreadable'}`;
   });
   return entries;
