@@ -33,7 +33,6 @@ type Library = typeof import('../local-hipchat/index.js');
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 8080;
 const DEFAULT_ROOM = 'payara-notifications';
-const DETACH_TIMEOUT_MS = 15_000;
 /** Tokens on stdin (--token=-): a few lines at most. */
 const MAX_STDIN_TOKENS_BYTES = 64 * 1024;
 
@@ -389,7 +388,6 @@ async function detach(lib: Library, context: CommandContext, settings: Settings)
     env: context.env,
     logPath,
     input: `${settings.tokens.join('\n')}\n`,
-    timeoutMs: DETACH_TIMEOUT_MS,
     // Ready when the server that wrote a state file with the child's pid answers its health check as that
     // instance. A stale file may name the same pid (a server that was killed, its pid reused): it does not answer.
     ready: async (pid) => {
