@@ -61,6 +61,15 @@ const BASH = ['bash', '--noprofile', '--norc', '-eo', 'pipefail', '-c'];
 const ROOM = 'readme';
 /** What the CI's secrets stand for here: the test's token, and the state folder for a Redis URL. */
 const SECRET_STAND_INS: Record<string, string> = { HIPCHAT_TOKEN: TEST_TOKEN, NOTIFIER_RATE_LIMIT_STORE: 'file' };
+/** What a GitHub Actions runner sets for the recipes' job. */
+const GITHUB_RUNNER = {
+  CI: 'true',
+  GITHUB_ACTIONS: 'true',
+  GITHUB_REPOSITORY: 'octo/notifier-demo',
+  GITHUB_REF_NAME: 'main',
+  GITHUB_RUN_NUMBER: '42',
+};
+
 const EXPECTATIONS: Record<string, Expectation> = {
   'local-hipchat-ci': {
     server: 'block',
@@ -125,13 +134,7 @@ const EXPECTATIONS: Record<string, Expectation> = {
     stdout: `sent 2, failed 0\n${'Command send-hipchat-notification executed successfully.\n'.repeat(3)}`,
   },
   'github-actions': {
-    runner: {
-      CI: 'true',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: 'octo/notifier-demo',
-      GITHUB_REF_NAME: 'main',
-      GITHUB_RUN_NUMBER: '42',
-    },
+    runner: GITHUB_RUNNER,
     expressions: { 'secrets.HIPCHAT_TOKEN': TEST_TOKEN, 'job.status': 'success' },
     delivered: [['Build Status', 'octo/notifier-demo main #42: success', 'green']],
   },
@@ -153,13 +156,7 @@ const EXPECTATIONS: Record<string, Expectation> = {
   },
   // One job of the matrix: the others run the same step with other values.
   'github-matrix': {
-    runner: {
-      CI: 'true',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: 'octo/notifier-demo',
-      GITHUB_REF_NAME: 'main',
-      GITHUB_RUN_NUMBER: '42',
-    },
+    runner: GITHUB_RUNNER,
     expressions: {
       'secrets.HIPCHAT_TOKEN': TEST_TOKEN,
       'secrets.NOTIFIER_REDIS_URL': SECRET_STAND_INS.NOTIFIER_RATE_LIMIT_STORE!,

@@ -1,13 +1,14 @@
 // The page: server-rendered HTML and its event stream over plain HTTP, then the real thing in Debian's
 // chromium (driven by playwright-core): live updates of what the CLI sends, colours, no script from
 // messages, JavaScript off.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
-import path, { dirname } from 'node:path';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, type LocalHipChat } from '../../src/local-hipchat/index.js';
 import { createSandbox } from '../support/cli.js';
+import { writeConfig } from '../support/reliability.js';
 import { closeLater, get, send, server, tempDir, TEST_TOKEN } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -147,17 +148,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
       const s = await server({ floodLimit: { limit: 30, windowMs: 60_000 } });
       const sandbox = createSandbox();
       closeLater({ close: () => sandbox.remove() });
-      mkdirSync(dirname(sandbox.configPath), { recursive: true });
-      const hipchat = {
-        enabled: true,
-        roomName: 'ops',
-        token: TEST_TOKEN,
-        dynamic: false,
-        noisy: true,
-        apiUrl: s.url,
-        rateLimit: '30/60s',
-      };
-      writeFileSync(sandbox.configPath, JSON.stringify({ version: 1, targets: { server: { hipchat } } }));
+      writeConfig(sandbox, s, '30/60s');
       await send(s, { message: 'first', color: 'yellow' });
       const { page } = await open(s, '/rooms/ops');
       await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));

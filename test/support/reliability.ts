@@ -102,7 +102,7 @@ export function startCli(box: Sandbox, args: string[], input = ''): { child: Chi
  */
 export function writeConfig(
   box: Sandbox,
-  server: HipChatTestServer,
+  server: Pick<HipChatTestServer, 'url'>,
   rateLimit = '1000/1s',
   /** More targets, each the default one with these settings changed. */
   others: Record<string, { roomName?: string; apiUrl?: string; rateLimit?: string; rateLimitStore?: string }> = {},
