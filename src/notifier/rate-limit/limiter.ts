@@ -8,7 +8,15 @@
 // immediately, and a sender holding no lease reports its answers as soon as it is idle.
 import { abortableSleep } from '../../util/sleep.js';
 import type { Rate } from '../../util/rate.js';
-import { mergeWindows, parseRateLimitHeaders, type LimitReason, type LimitUpdate, type ServerWindows, type TakeOutcome } from './limits.js';
+import {
+  mergeWindows,
+  parseRateLimitHeaders,
+  sameWindow,
+  type LimitReason,
+  type LimitUpdate,
+  type ServerWindows,
+  type TakeOutcome,
+} from './limits.js';
 
 /**
  * Where the shared state lives: it applies one update atomically, by its own clock (a Redis server's for a
@@ -48,8 +56,8 @@ export class SharedRateLimiter {
   private pendingAnswers = 0;
   private pendingWindows: ServerWindows = {};
   private pendingReleases: { units: number; until: number }[] = [];
-  /** The resets this instance last saw, to tell an answer about a window others may not know yet. */
-  private knownResets: Partial<Record<keyof ServerWindows, number>> = {};
+  /** The windows this instance last saw, to tell an answer about a window others may not know yet. */
+  private knownWindows: ServerWindows = {};
   private flushQueued = false;
   private flushing: Promise<unknown> | undefined;
 
@@ -147,8 +155,9 @@ export class SharedRateLimiter {
   private urgent(windows: ServerWindows): boolean {
     let urgent = false;
     for (const [kind, window] of Object.entries(windows) as [keyof ServerWindows, NonNullable<ServerWindows['flood']>][]) {
-      if (this.knownResets[kind] !== window.resetAt) urgent = true;
-      this.knownResets[kind] = window.resetAt;
+      const known = this.knownWindows[kind];
+      if (known === undefined || !sameWindow(known, window)) urgent = true;
+      this.knownWindows[kind] = window;
       if (window.remaining < URGENT_LEASES * Math.max(1, this.lease.size)) urgent = true;
     }
     return urgent;

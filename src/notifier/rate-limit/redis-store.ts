@@ -121,9 +121,15 @@ export class RedisLimitStore implements LimitStore {
   /** The update as the script reads it: resets as durations, since the runner's clock is not Redis's. */
   private payload(update: LimitUpdate): string {
     const now = this.now();
-    const windows: Record<string, { limit: number; remaining: number; resetIn: number }> = {};
+    const windows: Record<string, { limit: number; remaining: number; resetIn: number; reset?: number }> = {};
     for (const [kind, window] of Object.entries(update.answers?.windows ?? {})) {
-      windows[kind] = { limit: window.limit, remaining: window.remaining, resetIn: window.resetAt - now };
+      windows[kind] = {
+        limit: window.limit,
+        remaining: window.remaining,
+        resetIn: window.resetAt - now,
+        // The window's name, the same for every runner: the computed ends of two answers about it never quite agree.
+        ...(window.reset === undefined ? {} : { reset: window.reset }),
+      };
     }
     return JSON.stringify({
       room: update.room,

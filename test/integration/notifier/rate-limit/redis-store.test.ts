@@ -11,6 +11,7 @@ import {
   createLimitState,
   type LimitState,
   type LimitUpdate,
+  parseRateLimitHeaders,
   type ServerWindows,
 } from '../../../../src/notifier/rate-limit/limits.js';
 import { RedisLimitStore } from '../../../../src/notifier/rate-limit/redis-store.js';
@@ -68,11 +69,20 @@ function randomUpdate(random: () => number, now: number, grants: number[]): Limi
   const pick = random();
   if (pick < 0.45) update.take = { want: random() < 0.3 ? 1 + Math.floor(random() * 16) : 1, holdMs: 100 };
   if (pick >= 0.45 && pick < 0.85) {
+    // HipChat's fixed windows, named by their reset (Unix seconds); the end a reader computes from it is off by up
+    // to a few hundred ms (its clock, Date's whole seconds), differently for every answer.
+    const named = (reset: number) => ({ reset, resetAt: reset * 1000 + Math.floor(random() * 600) - 300 });
     const windows: ServerWindows = {};
-    if (random() < 0.6) windows.flood = { limit: 5, remaining: Math.floor(random() * 6), resetAt: now + Math.floor(random() * 4000) - 500 };
+    if (random() < 0.6) {
+      const reset = (Math.floor(now / 2000) + Math.floor(random() * 2)) * 2 + (random() < 0.1 ? -2 : 2);
+      windows.flood = { limit: 5, remaining: Math.floor(random() * 6), ...named(reset) };
+    }
     if (random() < 0.4)
-      windows.ratelimit = { limit: 100, remaining: Math.floor(random() * 101), resetAt: now + Math.floor(random() * 300_000) };
+      windows.ratelimit = { limit: 100, remaining: Math.floor(random() * 101), ...named((Math.floor(now / 300_000) + 1) * 300) };
     if (random() < 0.05) windows.flood = { limit: 5, remaining: 0, resetAt: now + 10 * 365 * 86_400_000 };
+    // Now and then a window without its name (a library caller's): its computed end is all there is.
+    if (random() < 0.05)
+      windows.flood = { limit: 5, remaining: Math.floor(random() * 6), resetAt: now + Math.floor(random() * 4000) - 500 };
     update.answers = { count: 1 + Math.floor(random() * 3), windows };
   }
   if (pick >= 0.85 && grants.length > 0) update.released = [{ units: 1, until: grants[Math.floor(random() * grants.length)]! }];
@@ -80,16 +90,16 @@ function randomUpdate(random: () => number, now: number, grants: number[]): Limi
 }
 
 describe('the Lua script follows limits.ts', () => {
-  it('gives the same answers to 400 random updates, on one clock', async () => {
+  /** Applies each update (made at its step's time) through limits.ts and through the script: the same answers. */
+  async function compare(steps: number, next: (now: number, grants: number[]) => { afterMs: number; update: LimitUpdate }) {
     const clock = { time: T0 };
     const store = storeOn(clock);
-    const random = seeded(42);
     let state: LimitState = createLimitState();
     const grants: number[] = [];
     try {
-      for (let step = 0; step < 400; step++) {
-        clock.time += Math.floor(random() * 400);
-        const update = randomUpdate(random, clock.time, grants);
+      for (let step = 0; step < steps; step++) {
+        const { afterMs, update } = next(clock.time, grants);
+        clock.time += afterMs;
         const local = applyUpdate(state, update, clock.time);
         state = local.state;
         const fromRedis = await store.apply(update);
@@ -100,6 +110,72 @@ describe('the Lua script follows limits.ts', () => {
       }
     } finally {
       await store.close();
+    }
+  }
+
+  it('gives the same answers to 400 random updates, on one clock', async () => {
+    const random = seeded(42);
+    await compare(400, (now, grants) => {
+      const afterMs = Math.floor(random() * 400);
+      return { afterMs, update: randomUpdate(random, now + afterMs, grants) };
+    });
+  });
+
+  it("and to answers about a window that has ended by the store's clock, read as if it had not", async () => {
+    const rate = { count: 100, perMs: 1000 };
+    const reset = T0 / 1000 + 2;
+    const flood = (remaining: number, resetAt: number) => ({ flood: { limit: 5, remaining, resetAt, reset } });
+    const takeOne: LimitUpdate = { room: 'ops', rate, take: { want: 1, holdMs: 0 } };
+    const steps: [number, LimitUpdate][] = [
+      [0, { room: 'ops', rate, answers: { count: 1, windows: flood(5, T0 + 2000) } }],
+      // The window ends; five go in the next one, answered without rate-limit headers.
+      [2100, takeOne],
+      ...Array.from({ length: 4 }, (): [number, LimitUpdate] => [0, takeOne]),
+      [0, { room: 'ops', rate, answers: { count: 5, windows: {} } }],
+      [0, takeOne],
+      // A late answer about the window that ended, its end computed 600 ms ahead.
+      [0, { room: 'ops', rate, answers: { count: 1, windows: flood(3, T0 + 2100 + 600) } }],
+      [0, takeOne],
+    ];
+    let index = 0;
+    await compare(steps.length, () => {
+      const [afterMs, update] = steps[index++]!;
+      return { afterMs, update };
+    });
+  });
+
+  it("two runners, clocks 400 ms apart, on Redis's own clock: a late, older answer about one window never raises what remains", async () => {
+    const token = `token-${++tokens}`;
+    const runner = (offsetMs: number) =>
+      new RedisLimitStore({ target: target(redis.url), apiUrl: API_URL, token, now: () => Date.now() + offsetMs });
+    const [a, b] = [runner(0), runner(400)];
+    const rate = { count: 100, perMs: 1000 };
+    try {
+      // HipChat's window: 5 per minute, ending on the next whole minute but one.
+      const reset = (Math.floor(Date.now() / 60_000) + 2) * 60;
+      const answer = (remaining: number, readAt: number) =>
+        parseRateLimitHeaders(
+          { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': String(reset) },
+          readAt,
+        );
+      await a.apply({ room: 'ops', rate, take: { want: 1, holdMs: 0 } });
+      await b.apply({ room: 'ops', rate, take: { want: 1, holdMs: 0 } });
+      // b's request reached HipChat first (4 left), a's second (3 left); a's answer is reported first.
+      await a.apply({ room: 'ops', rate, answers: { count: 1, windows: answer(3, Date.now()) } });
+      await b.apply({ room: 'ops', rate, answers: { count: 1, windows: answer(4, Date.now() + 400) } });
+      let granted = 0;
+      for (;;) {
+        const outcome = await a.apply({ room: 'ops', rate, take: { want: 1, holdMs: 0 } });
+        if (outcome?.reason !== undefined) {
+          expect(outcome.reason).toBe('ratelimit');
+          break;
+        }
+        granted++;
+      }
+      // Never more than the server said remains.
+      expect(granted).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
