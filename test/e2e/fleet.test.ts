@@ -1,11 +1,12 @@
 // Many runners, one limit (issue 12): simulated machines (each its own HOME and state folder, one of them with
 // its clock 30 s ahead under faketime) share one token's rate limit through a real redis-server, against a
-// HipChat-compatible server that enforces 5 per 2 s. And what happens when Redis is down or refuses us.
+// HipChat-compatible server that enforces 5 per 2 s. And what happens when Redis is down or refuses us (a wrong
+// password, a certificate it cannot verify: exit 1 at once).
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { RunOptions, RunResult, Sandbox } from '../support/cli.js';
 import { startHipChatServer, type HipChatTestServer } from '../support/hipchat-server.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { REDIS_TLS_CERT, startRedis, type RedisServer } from '../support/redis.js';
 import {
   checkSecretsAfterAll,
   deliveredMessages,
@@ -144,17 +145,34 @@ describe('when Redis fails', () => {
     expect(deliveredMessages(server)).toEqual(batch.messages);
   });
 
-  it('a wrong password: exit 75, nothing sent, and the password in no output', async (context) => {
+  it('a wrong password: exit 1 at once (not retried for --maxWait), nothing sent, and the password in no output', async (context) => {
     const { server, machines } = await fleet(context, 1, `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}`);
-    const result = await machines[0]!.run([SEND, '--maxWait=1s', 'never sent']);
-    expect(result.code).toBe(75);
+    const result = await machines[0]!.run([SEND, 'never sent']);
+    expect(result.code).toBe(1);
     expect(failureReason(result.stderr, SEND)).toEqual([
       expect.stringMatching(
-        new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${redis.port} is unreachable: WRONGPASS .+ \\(\\d+ attempts? in 1 s\\)$`),
+        new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${redis.port}: WRONGPASS .+ \\(check the password in the store's URL\\)$`),
       ),
     ]);
     expect(`${result.stdout}${result.stderr}`).not.toContain(PASSWORD);
     expect(server.requests).toEqual([]);
+  });
+
+  it('rediss:// with a certificate it cannot verify: exit 1 at once, pointing to NODE_EXTRA_CA_CERTS; with it, delivered', async (context) => {
+    const tls = await startRedis({ password: PASSWORD, tls: true });
+    context.onTestFinished(() => tls.close());
+    const { server, machines } = await fleet(context, 1, tls.url, { tokenLimit: undefined, floodLimit: undefined });
+    const untrusted = await machines[0]!.run([SEND, 'never sent']);
+    expect(untrusted.code).toBe(1);
+    expect(failureReason(untrusted.stderr, SEND)).toEqual([
+      `Cannot verify the TLS certificate of the rate-limit store rediss://localhost:${tls.port}: it is self-signed ` +
+        '(DEPTH_ZERO_SELF_SIGNED_CERT). Trust the CA that signed it (or the certificate itself) with NODE_EXTRA_CA_CERTS=FILE.',
+    ]);
+    expect(server.requests).toEqual([]);
+    const trusted = await machines[0]!.run([SEND, 'over TLS'], { env: { NODE_EXTRA_CA_CERTS: REDIS_TLS_CERT } });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(deliveredMessages(server)).toEqual(['over TLS']);
+    expect(`${untrusted.stderr}${trusted.stdout}${trusted.stderr}`).not.toContain(PASSWORD);
   });
 });
 

@@ -3,11 +3,14 @@
 // redis-script.ts, run by Redis's clock; this module (and the Redis client with it) is loaded only for a target
 // that uses Redis.
 //
-// Failure is explicit: Redis unreachable, refusing the password or not answering is retried within the time a
-// send may wait, then reported as RateLimitStoreUnavailableError (exit 75), and nothing is sent: notifier never
-// sends without its limiter. The password never appears in a message: they name scheme, host and port only.
+// Failure is explicit: Redis unreachable, busy or not answering is retried within the time a send may wait, then
+// reported as RateLimitStoreUnavailableError (exit 75); one that refuses us (a certificate that cannot be verified,
+// a wrong or missing password, a missing permission, a script error) is RateLimitStateError at once (exit 1):
+// trying again would not help. Nothing is sent without the limiter. The password never appears in a message:
+// they name scheme, host and port only.
 import { createHash } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
+import { certificateProblem } from '../../util/certificates.js';
 import { redactPassword, type RedisTarget } from '../../util/redis-url.js';
 import { abortableSleep, backoffDelay, type Backoff } from '../../util/sleep.js';
 import { RateLimitStateError, RateLimitStoreUnavailableError } from '../errors.js';
@@ -38,11 +41,8 @@ export interface RedisLimitStoreOptions {
 
 const SCRIPT_SHA = createHash('sha1').update(LIMITS_SCRIPT).digest('hex');
 const RETRY: Backoff = { firstMs: 100, maxMs: 1000, jitter: true };
-/**
- * Answers worth another try: Redis busy or starting, or wanting a password (retried as an unreachable store is:
- * a wrong password in a fleet's secret is fixed without touching the jobs). Any other error reply is final.
- */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|NOAUTH|WRONGPASS)\b/;
+/** Answers worth another try: Redis busy, starting or failing over. Any other error reply is final. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b/;
 /** Redis closes an unauthenticated connection on a long command with this instead of NOAUTH. */
 const UNAUTHENTICATED = /^ERR Protocol error: unauthenticated/;
 
@@ -98,7 +98,7 @@ export class RedisLimitStore implements LimitStore {
         return reply === '' ? undefined : (JSON.parse(reply) as TakeOutcome);
       } catch (error) {
         const failure = error as AttemptError;
-        if (failure.final) throw new RateLimitStateError(`rate-limit store ${this.target.display}: ${failure.message}`);
+        if (failure.final) throw new RateLimitStateError(failure.message);
         if (failure.sent) payload = this.payload({ room: update.room, rate: update.rate, ...(update.take ? { take: update.take } : {}) });
         const wait = backoffDelay(attempt, RETRY);
         if (performance.now() - started + wait >= this.giveUpAfterMs) {
@@ -158,7 +158,7 @@ export class RedisLimitStore implements LimitStore {
         client = await this.connected();
       } catch (error) {
         this.drop();
-        throw new AttemptError(this.reason(error), false, false);
+        throw this.failure(error, false);
       }
       sent = true;
       const options = { keys: [this.key], arguments: [payload] };
@@ -171,12 +171,9 @@ export class RedisLimitStore implements LimitStore {
           return String(await client.eval(LIMITS_SCRIPT, options));
         }
       } catch (error) {
-        const message = this.reason(error);
-        if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(message) && !UNAUTHENTICATED.test(error.message)) {
-          throw new AttemptError(message, true, true);
-        }
-        this.drop();
-        throw new AttemptError(message, !message.startsWith('NOAUTH'), false);
+        const failure = this.failure(error, true);
+        if (!failure.final) this.drop();
+        throw failure;
       }
     })();
     try {
@@ -206,14 +203,32 @@ export class RedisLimitStore implements LimitStore {
     if (client?.isOpen) client.destroy();
   }
 
-  private reason(error: unknown): string {
+  /**
+   * What a failed connection or command means. Final (not worth another try): a certificate that cannot be
+   * verified, and any error reply but Redis busy or loading (a wrong or missing password, a missing permission, a
+   * read-only replica, a script error). Anything else (refused, reset, timed out) is an outage.
+   */
+  private failure(error: unknown, sent: boolean): AttemptError {
     const cause = (error instanceof Error ? error : this.lastClientError) ?? new Error(String(error));
+    const certificate = certificateProblem(cause);
+    if (certificate !== undefined) {
+      return new AttemptError(
+        `Cannot verify the TLS certificate of the rate-limit store ${this.target.display}: ${certificate.problem} (${certificate.code}). ` +
+          'Trust the CA that signed it (or the certificate itself) with NODE_EXTRA_CA_CERTS=FILE.',
+        false,
+        true,
+      );
+    }
     let message = cause.message || cause.name;
     if ((cause as { code?: string }).code === 'ECONNREFUSED') message = 'connection refused';
     if (UNAUTHENTICATED.test(message)) message = 'NOAUTH Authentication required.';
     if (message.startsWith('NOAUTH')) message = `${message} (this Redis wants a password: redis://:password@host)`;
+    if (message.startsWith('WRONGPASS')) message = `${message} (check the password in the store's URL)`;
     // The client or the server could echo the URL or the password: never let it through.
-    return redactPassword(message, this.target.password);
+    message = redactPassword(message, this.target.password);
+    const refused = (cause instanceof ErrorReply || UNAUTHENTICATED.test(cause.message)) && !TRANSIENT_REPLY.test(message);
+    if (refused) return new AttemptError(`rate-limit store ${this.target.display}: ${message}`, sent, true);
+    return new AttemptError(message, sent, false);
   }
 }
 

@@ -230,26 +230,65 @@ describe('failures', () => {
     );
   });
 
-  it('a wrong password: the same, and the password is in no message', async () => {
-    const wrong = `redis://:not-${PASSWORD}@127.0.0.1:${locked.port}`;
-    const store = storeOn({ time: Date.now() }, { url: wrong, giveUpAfterMs: 400 });
+  it('a wrong password: refused at once (exit 1), not retried, and the password is in no message', async () => {
+    const store = storeOn({ time: Date.now() }, { url: `redis://:not-${PASSWORD}@127.0.0.1:${locked.port}`, giveUpAfterMs: 60_000 });
     const error = await store
       .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
+    expect(error).toBeInstanceOf(RateLimitStateError);
     expect((error as Error).message).toMatch(
-      new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${locked.port} is unreachable: WRONGPASS .+ \\(\\d+ attempts? in 0\\.4 s\\)$`),
+      new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${locked.port}: WRONGPASS .+ \\(check the password in the store's URL\\)$`),
     );
     expect(`${(error as Error).message} ${(error as Error).stack}`).not.toContain(PASSWORD);
   });
 
-  it('no password where one is needed: the same, saying so', async () => {
-    const store = storeOn({ time: Date.now() }, { url: `redis://127.0.0.1:${locked.port}`, giveUpAfterMs: 400 });
+  it('no password where one is needed: refused at once, saying so', async () => {
+    const store = storeOn({ time: Date.now() }, { url: `redis://127.0.0.1:${locked.port}`, giveUpAfterMs: 60_000 });
     const error = await store
       .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
-    expect((error as Error).message).toMatch(/is unreachable: NOAUTH .+password/);
+    expect(error).toBeInstanceOf(RateLimitStateError);
+    expect((error as Error).message).toMatch(/^rate-limit store redis:\/\/127\.0\.0\.1:\d+: NOAUTH .+password/);
+  });
+
+  it('a user without the script permission, or without SELECT for its db: refused at once, saying which', async () => {
+    const admin = createClient({ url: locked.url });
+    await admin.connect();
+    try {
+      await admin.sendCommand(['ACL', 'SETUSER', 'noscript', 'on', '>noscript-pw', '~*', '+get', '+set', '+time']);
+      await admin.sendCommand(['ACL', 'SETUSER', 'nodb', 'on', '>nodb-pw', '~*', '+@scripting', '-select']);
+    } finally {
+      await admin.close();
+    }
+    for (const [url, refused] of [
+      [`redis://noscript:noscript-pw@127.0.0.1:${locked.port}`, /: NOPERM .*evalsha/i],
+      [`redis://nodb:nodb-pw@127.0.0.1:${locked.port}/3`, /: NOPERM .*select/i],
+    ] as const) {
+      const store = storeOn({ time: Date.now() }, { url, giveUpAfterMs: 60_000 });
+      const error = await store
+        .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
+        .catch((caught: unknown) => caught);
+      await store.close();
+      expect(error).toBeInstanceOf(RateLimitStateError);
+      expect((error as Error).message).toMatch(refused);
+    }
+  });
+
+  it('a TLS certificate that cannot be verified (self-signed): refused at once, pointing to NODE_EXTRA_CA_CERTS', async () => {
+    const tls = await startRedis({ tls: true });
+    try {
+      const store = storeOn({ time: Date.now() }, { url: tls.url, giveUpAfterMs: 60_000 });
+      const error = await store
+        .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(RateLimitStateError);
+      expect((error as Error).message).toBe(
+        `Cannot verify the TLS certificate of the rate-limit store rediss://localhost:${tls.port}: it is self-signed ` +
+          '(DEPTH_ZERO_SELF_SIGNED_CERT). Trust the CA that signed it (or the certificate itself) with NODE_EXTRA_CA_CERTS=FILE.',
+      );
+    } finally {
+      await tls.close();
+    }
   });
 
   it('a server that accepts and never answers: each attempt bounded, then unreachable', async () => {
