@@ -3,19 +3,18 @@
 // redis-script.ts, run by Redis's clock; this module (and the Redis client with it) is loaded only for a target
 // that uses Redis.
 //
-// Failure is explicit: Redis unreachable, busy or not answering is retried within the time a send may wait, then
-// reported as RateLimitStoreUnavailableError (exit 75); one that refuses us (a certificate that cannot be verified,
-// a wrong or missing password, a missing permission, a script error) is RateLimitStateError at once (exit 1):
-// trying again would not help. Nothing is sent without the limiter. The password never appears in a message:
-// they name scheme, host and port only.
-import { createHash } from 'node:crypto';
+// Failure is explicit, and each update is one attempt, bounded in time: a Redis that does not answer (refused,
+// silent, busy or loading) is RateLimitStoreUnavailableError, which the sender tries again within the time the
+// notification may wait (--maxWait), saying so; one that refuses us (a certificate that cannot be verified, a wrong
+// or missing password, a missing permission, a script error) is RateLimitStateError at once (exit 1): trying again
+// would not help. Nothing is sent without the limiter. Messages name scheme, host and port only, never the password.
 import { createClient, ErrorReply } from '@redis/client';
+import { createHash } from 'node:crypto';
 import { certificateProblem } from '../../util/certificates.js';
 import { redactPassword, type RedisTarget } from '../../util/redis-url.js';
-import { abortableSleep, backoffDelay, type Backoff } from '../../util/sleep.js';
 import { RateLimitStateError, RateLimitStoreUnavailableError } from '../errors.js';
 import { limitKey } from './key.js';
-import type { LimitStore } from './limiter.js';
+import type { ApplyOptions, LimitStore } from './limiter.js';
 import type { LimitUpdate, TakeOutcome } from './limits.js';
 import { LIMITS_SCRIPT } from './redis-script.js';
 
@@ -23,9 +22,7 @@ export interface RedisLimitStoreOptions {
   target: RedisTarget;
   apiUrl: string;
   token: string;
-  /** How long one update may keep retrying a store that does not answer. Default 10 s. */
-  giveUpAfterMs?: number;
-  /** One attempt (connect, handshake and script) gets this long. Default 2 s. */
+  /** One attempt (connect, handshake and script) gets at most this long. Default 2 s. */
   attemptTimeoutMs?: number;
   /** This runner's clock: only to turn the windows' resets into durations. */
   now?: () => number;
@@ -34,13 +31,11 @@ export interface RedisLimitStoreOptions {
    * compared with limits.ts's on one clock.
    */
   scriptClock?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Ends the retries at once (Ctrl-C, a stopping service). */
-  signal?: AbortSignal;
 }
 
 const SCRIPT_SHA = createHash('sha1').update(LIMITS_SCRIPT).digest('hex');
-const RETRY: Backoff = { firstMs: 100, maxMs: 1000, jitter: true };
+/** The shortest attempt, however little time the caller has left. */
+const MIN_ATTEMPT_MS = 100;
 /** Answers worth another try: Redis busy, starting or failing over. Any other error reply is final. */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b/;
 /** Redis closes an unauthenticated connection on a long command with this instead of NOAUTH. */
@@ -62,11 +57,8 @@ class AttemptError extends Error {
 export class RedisLimitStore implements LimitStore {
   private readonly target: RedisTarget;
   private readonly key: string;
-  private readonly giveUpAfterMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly now: () => number;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly signal: AbortSignal | undefined;
   private readonly scriptClock: (() => number) | undefined;
   private client: Client | undefined;
   /** The last 'error' event of the current client: why a connection failed, in the client's words. */
@@ -75,40 +67,31 @@ export class RedisLimitStore implements LimitStore {
   constructor(options: RedisLimitStoreOptions) {
     this.target = options.target;
     this.key = `notifier:limits:v2:${limitKey(options.apiUrl, options.token)}`;
-    this.giveUpAfterMs = options.giveUpAfterMs ?? 10_000;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 2000;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? abortableSleep;
     this.scriptClock = options.scriptClock;
-    this.signal = options.signal;
   }
 
   /**
-   * One update, retried while the store does not answer, within giveUpAfterMs. An attempt whose reply was lost
-   * may have run: later attempts then leave out the answers and the units given back (counting them once at
-   * most is stricter, never looser), and ask only for what was to be taken.
+   * One update, one attempt (within options.timeoutMs, at most attemptTimeoutMs). A Redis that does not answer
+   * is RateLimitStoreUnavailableError (saying whether the update may have been applied: its reply may be what was
+   * lost); one that refuses us is RateLimitStateError.
    */
-  async apply(update: LimitUpdate): Promise<TakeOutcome | undefined> {
+  async apply(update: LimitUpdate, options: ApplyOptions = {}): Promise<TakeOutcome | undefined> {
+    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(this.attemptTimeoutMs, options.timeoutMs ?? Number.POSITIVE_INFINITY));
     const started = performance.now();
-    let payload = this.payload(update);
-    for (let attempt = 1; ; attempt++) {
-      const left = this.giveUpAfterMs - (performance.now() - started);
-      try {
-        const reply = await this.attempt(payload, Math.max(100, Math.min(this.attemptTimeoutMs, left)));
-        return reply === '' ? undefined : (JSON.parse(reply) as TakeOutcome);
-      } catch (error) {
-        const failure = error as AttemptError;
-        if (failure.final) throw new RateLimitStateError(failure.message);
-        if (failure.sent) payload = this.payload({ room: update.room, rate: update.rate, ...(update.take ? { take: update.take } : {}) });
-        const wait = backoffDelay(attempt, RETRY);
-        if (performance.now() - started + wait >= this.giveUpAfterMs) {
-          const attempts = `${attempt} attempt${attempt === 1 ? '' : 's'} in ${Number((this.giveUpAfterMs / 1000).toFixed(1))} s`;
-          throw new RateLimitStoreUnavailableError(
-            `rate-limit store ${this.target.display} is unreachable: ${failure.message} (${attempts})`,
-          );
-        }
-        await this.sleep(wait, this.signal);
-      }
+    try {
+      const reply = await this.attempt(this.payload(update), timeoutMs);
+      return reply === '' ? undefined : (JSON.parse(reply) as TakeOutcome);
+    } catch (error) {
+      if (!(error instanceof AttemptError)) throw error;
+      if (error.final) throw new RateLimitStateError(error.message);
+      throw new RateLimitStoreUnavailableError(`rate-limit store ${this.target.display} is unreachable: ${error.message}`, {
+        store: this.target.display,
+        problem: error.message,
+        mayHaveApplied: error.sent,
+        attemptMs: Math.ceil(performance.now() - started),
+      });
     }
   }
 
