@@ -23,8 +23,8 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago (nothing listens there: a Redis that is not there). */
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

@@ -1,7 +1,6 @@
 // A sender whose rate-limit store (Redis) does not answer: the store is tried again within the notification's
 // one --maxWait budget, as one wait told once (naming host and port, never the password), and the send then fails
 // as temporary. A fake clock moves only when the sender waits; Redis and HipChat are real.
-import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import type { RoomNotification } from '../../../src/notifier/message.js';
 import { NotificationSender, type NotifierTarget, type SendOptions } from '../../../src/notifier/send.js';
 import type { WaitReason } from '../../../src/notifier/waits.js';
 import { startHipChatServer, TEST_TOKEN, type HipChatTestServer } from '../../support/hipchat-server.js';
-import { startRedis, type RedisServer } from '../../support/redis.js';
+import { freePort, startRedis, type RedisServer } from '../../support/redis.js';
 
 const NOTE: RoomNotification = { message: 'hello', messageFormat: 'text', color: 'green', notify: false };
 const PASSWORD = 'Send-Store-Secret-9';
@@ -69,19 +68,11 @@ async function send(clock: ReturnType<typeof fakeClock>, options: Partial<SendOp
   }
 }
 
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 describe('a rate-limit store that does not answer', () => {
   it('is tried again within --maxWait as one wait, told once with the host and port only, then the send fails as temporary', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const clock = fakeClock();
     const error = await send(clock, { maxWaitMs: 20_000 }, { rateLimitStore: `redis://:${PASSWORD}@127.0.0.1:${port}` }).catch(
       (caught: unknown) => caught,

@@ -17,7 +17,7 @@ import {
 import { SharedRateLimiter } from '../../../../src/notifier/rate-limit/limiter.js';
 import { RedisLimitStore } from '../../../../src/notifier/rate-limit/redis-store.js';
 import { parseRedisUrl, type RedisTarget } from '../../../../src/util/redis-url.js';
-import { startRedis, type RedisServer } from '../../../support/redis.js';
+import { freePort, startRedis, type RedisServer } from '../../../support/redis.js';
 
 const T0 = 1_700_000_000_000;
 const API_URL = 'https://hipchat.example.com';
@@ -225,14 +225,6 @@ async function failedTake(url: string, options: { timeoutMs?: number } = {}): Pr
   } finally {
     await store.close();
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe('failures: each update is one attempt; an outage is worth another, a refusal is final', () => {
