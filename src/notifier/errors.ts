@@ -55,15 +55,35 @@ export class EndpointError extends Error {
   override name = 'EndpointError';
 }
 
-/** The shared rate-limit state cannot be read or written (its folder cannot be made, a file cannot be written). */
+/**
+ * The shared rate-limit state cannot be read or written, and trying again will not help: its folder cannot be made,
+ * a file cannot be written, or its store (Redis) refuses us (a certificate that cannot be verified, a wrong
+ * password, a missing permission).
+ */
 export class RateLimitStateError extends Error {
   override name = 'RateLimitStateError';
 }
 
 /**
- * The store of the shared rate-limit state (Redis, for a fleet) did not answer within the time a send may wait:
- * nothing was sent, and a later try may succeed.
+ * The store of the shared rate-limit state (Redis, for a fleet) did not answer: nothing was sent, and a later try
+ * may succeed. A sender tries again within the time a notification may wait (--maxWait).
  */
 export class RateLimitStoreUnavailableError extends Error {
   override name = 'RateLimitStoreUnavailableError';
+  /** The store as scheme://host:port: never its password. */
+  readonly store: string;
+  /** Why it did not answer, in words (e.g. `connection refused`). */
+  readonly problem: string;
+  /** False when the update certainly did not reach the store (no connection): it may be sent again as it was. */
+  readonly mayHaveApplied: boolean;
+  /** How long the failed attempt took. */
+  readonly attemptMs: number;
+
+  constructor(message: string, details: { store?: string; problem?: string; mayHaveApplied?: boolean; attemptMs?: number } = {}) {
+    super(message);
+    this.store = details.store ?? 'the rate-limit store';
+    this.problem = details.problem ?? message;
+    this.mayHaveApplied = details.mayHaveApplied ?? true;
+    this.attemptMs = details.attemptMs ?? 0;
+  }
 }

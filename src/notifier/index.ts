@@ -5,7 +5,13 @@ export { HipChatClient, type HipChatClientOptions, type SendOutcome } from './hi
 export { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from './defaults.js';
 export { NotificationSender, sendNotification, type NotifierTarget, type SendOptions, type SendResult } from './send.js';
 export { WAIT_REASONS, type WaitReason } from './waits.js';
-export { SharedRateLimiter, type LimitStore, type RateLimiterOptions } from './rate-limit/limiter.js';
+export {
+  SharedRateLimiter,
+  type AcquireOptions,
+  type ApplyOptions,
+  type LimitStore,
+  type RateLimiterOptions,
+} from './rate-limit/limiter.js';
 export { FileLimitStore, type FileLimitStoreOptions } from './rate-limit/file-store.js';
 /** The pure rate-limit logic: take, observe, release, applyUpdate, parseRateLimitHeaders. */
 export * as RateLimits from './rate-limit/limits.js';

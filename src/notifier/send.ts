@@ -5,7 +5,7 @@ import { formatDuration } from '../util/duration.js';
 import type { Rate } from '../util/rate.js';
 import { abortableSleep, backoffDelay, type Backoff } from '../util/sleep.js';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES } from './defaults.js';
-import { HipChatError, RateLimitError } from './errors.js';
+import { HipChatError, RateLimitError, RateLimitStoreUnavailableError } from './errors.js';
 import { HipChatClient } from './hipchat/client.js';
 import type { RoomNotification } from './message.js';
 import { SharedRateLimiter } from './rate-limit/limiter.js';
@@ -41,8 +41,12 @@ export interface SendOptions {
    * sent is let finish (bounded by the timeout), so that what was delivered is known.
    */
   signal?: AbortSignal;
-  /** Told before every wait: what it waits for and how long. */
-  onWait?: (waitMs: number, reason: WaitReason) => void;
+  /**
+   * Told before every wait: what it waits for and how long. A rate-limit store that does not answer is one wait,
+   * told once when it begins: `waitMs` is then the longest it may last (the store is tried again, every second at
+   * most, until it answers), and `about` names the store and why (`redis://cache:6379 (connection refused)`).
+   */
+  onWait?: (waitMs: number, reason: WaitReason, about?: string) => void;
   /** Told before a retry, with the failure that caused it. */
   onRetry?: (error: HipChatError, attempt: number) => void;
   now?: () => number;
@@ -60,6 +64,8 @@ export interface SendResult {
 
 /** Between retries after 5xx, timeouts and connection errors. */
 const RETRY_BACKOFF: Backoff = { firstMs: 500, maxMs: 30_000, jitter: true };
+/** Between attempts at a rate-limit store that does not answer (each attempt is bounded too). */
+const STORE_BACKOFF: Backoff = { firstMs: 100, maxMs: 1000, jitter: true };
 
 /** Sends notifications to one room over one kept-alive connection. Call close() when done. */
 export class NotificationSender {
@@ -92,10 +98,7 @@ export class NotificationSender {
         apiUrl: target.apiUrl,
         token: target.token,
         stateDir: options.stateDir,
-        // A store that does not answer is retried for as long as a notification may wait.
-        giveUpAfterMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
         now: this.now,
-        signal: options.signal,
       }),
       room: target.roomName,
       rate: target.rate,
@@ -133,10 +136,42 @@ export class NotificationSender {
       account(ms, reason, cause);
       await this.sleep(ms, signal);
     };
+    // A store that does not answer is tried again within the same budget: its failed attempts and the pauses
+    // between them count as waiting. One wait, told once, for as long as the store stays away.
+    let storeAttempts = 0;
+    let storeWaitedMs = 0;
+    const waitForStore = async (error: RateLimitStoreUnavailableError) => {
+      storeAttempts++;
+      storeWaitedMs += error.attemptMs;
+      waitedMs += error.attemptMs;
+      const left = this.maxWaitMs - waitedMs;
+      if (left <= 0) {
+        const attempts = `${storeAttempts} attempt${storeAttempts === 1 ? '' : 's'} in ${formatDuration(storeWaitedMs)}`;
+        throw new RateLimitStoreUnavailableError(`${error.message} (${attempts})`, { store: error.store, problem: error.problem });
+      }
+      if (storeAttempts === 1) this.options.onWait?.(left, 'store', `${error.store} (${error.problem})`);
+      // The last pause ends with the budget: one more attempt then, with what is left.
+      const pause = Math.min(left, this.backoff(storeAttempts, STORE_BACKOFF));
+      storeWaitedMs += pause;
+      waitedMs += pause;
+      await this.sleep(pause, signal);
+    };
 
     for (;;) {
       // The limiter sleeps by itself; onWait only keeps the account and enforces the cap.
-      await this.limiter.acquire({ signal, onWait: (ms, reason) => account(ms, reason, usedUp(reason)) });
+      try {
+        await this.limiter.acquire({
+          signal,
+          onWait: (ms, reason) => account(ms, reason, usedUp(reason)),
+          timeLeftMs: () => this.maxWaitMs - waitedMs,
+        });
+      } catch (error) {
+        if (!(error instanceof RateLimitStoreUnavailableError)) throw error;
+        await waitForStore(error);
+        continue;
+      }
+      storeAttempts = 0;
+      storeWaitedMs = 0;
       // Stopped while waiting for the limiter's last answer: send nothing more.
       signal?.throwIfAborted();
       attempts++;
@@ -179,8 +214,8 @@ export class NotificationSender {
     await this.limiter.close().catch(() => {});
   }
 
-  private backoff(failure: number): number {
-    return backoffDelay(failure, RETRY_BACKOFF, this.random);
+  private backoff(failure: number, backoff = RETRY_BACKOFF): number {
+    return backoffDelay(failure, backoff, this.random);
   }
 }
 

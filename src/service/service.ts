@@ -12,7 +12,7 @@ import { cumulativeMessages, healthCheckSubject, originSuffix, resultEntryText }
 import { HipChatError, RateLimitError } from '../notifier/errors.js';
 import type { Color, RoomNotification } from '../notifier/message.js';
 import { NotificationSender, type NotifierTarget, type SendOptions } from '../notifier/send.js';
-import { WAIT_REASONS, type WaitReason } from '../notifier/waits.js';
+import { waitingFor, type WaitReason } from '../notifier/waits.js';
 import { formatDuration, MS_PER } from '../util/duration.js';
 import { describeErrno } from '../util/errno.js';
 import { abortableSleep, backoffDelay, MAX_TIMER_MS, type Backoff } from '../util/sleep.js';
@@ -346,7 +346,7 @@ export class NotificationService {
         env: this.options.env,
         signal: this.stopping.signal,
         timeoutMs: SERVICE_REQUEST_TIMEOUT_MS,
-        onWait: (waitMs, reason) => this.logWait(waitMs, reason),
+        onWait: (waitMs, reason, about) => this.logWait(waitMs, reason, about),
       };
       // $NOTIFIER_RATE_LIMIT_STORE wins over the stored store, as it does for the sending commands.
       const override = this.options.env.NOTIFIER_RATE_LIMIT_STORE;
@@ -358,11 +358,13 @@ export class NotificationService {
   }
 
   /** One line for a wait inside the sender long enough to look like a hang: why, how many wait, until when. */
-  private logWait(waitMs: number, reason: WaitReason): void {
+  private logWait(waitMs: number, reason: WaitReason, about?: string): void {
     if (waitMs < WAIT_LOG_MIN_MS) return;
+    // A store that does not answer is tried again until it does: waitMs is the longest it may take.
+    const when = reason === 'store' ? 'giving up in' : 'resuming in';
     this.options.log(
       'INFO',
-      `holding ${notifications(this.waiting())} back for ${WAIT_REASONS[reason]}; resuming in ${formatDuration(waitMs)} (at ${clockAfter(waitMs)})`,
+      `holding ${notifications(this.waiting())} back for ${waitingFor(reason, about)}; ${when} ${formatDuration(waitMs)} (at ${clockAfter(waitMs)})`,
     );
   }
 

@@ -1,11 +1,12 @@
 // Many runners, one limit (issue 12): simulated machines (each its own HOME and state folder, one of them with
 // its clock 30 s ahead under faketime) share one token's rate limit through a real redis-server, against a
-// HipChat-compatible server that enforces 5 per 2 s. And what happens when Redis is down or refuses us.
+// HipChat-compatible server that enforces 5 per 2 s. And what happens when Redis is down (waited for within
+// --maxWait, saying so) or refuses us (a wrong password, a certificate it cannot verify: exit 1 at once).
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { RunOptions, RunResult, Sandbox } from '../support/cli.js';
 import { startHipChatServer, type HipChatTestServer } from '../support/hipchat-server.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { REDIS_TLS_CERT, startRedis, type RedisServer } from '../support/redis.js';
 import {
   checkSecretsAfterAll,
   deliveredMessages,
@@ -13,6 +14,7 @@ import {
   ndjsonBatch,
   scannedSandbox,
   SEND,
+  startCli,
   writeConfig,
 } from '../support/reliability.js';
 import { waitFor } from '../support/wait.js';
@@ -108,12 +110,40 @@ describe('when Redis fails', () => {
     await own.stop();
     const result = await machines[0]!.run([SEND, '--maxWait=1s', 'never sent']);
     expect(result.code).toBe(75);
+    // --maxWait 1 s: too short a wait for a line of its own.
     expect(failureReason(result.stderr, SEND)).toEqual([
       expect.stringMatching(
-        new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${own.port} is unreachable: connection refused \\(\\d+ attempts in 1 s\\)$`),
+        new RegExp(
+          `^rate-limit store redis://127\\.0\\.0\\.1:${own.port} is unreachable: connection refused \\(\\d+ attempts in 1\\.\\d s\\)$`,
+        ),
       ),
     ]);
     expect(server.requests).toEqual([]);
+  });
+
+  it('Redis away when a send starts, back a moment later: one line says what it waits for, then the notification goes', async (context) => {
+    const own = await startRedis({ password: PASSWORD });
+    context.onTestFinished(() => own.close());
+    const { server, machines } = await fleet(context, 1, own.url, { tokenLimit: undefined, floodLimit: undefined });
+    await own.stop();
+    const { child, result } = startCli(machines[0]!, [SEND, '--maxWait=2m', 'after the outage']);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor(
+      () => stderr.includes('\n'),
+      () => `the wait line (stderr so far: ${JSON.stringify(stderr)})`,
+    );
+    await own.restart();
+    const sent = await result;
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).toMatch(
+      new RegExp(
+        `^Waiting up to (2 min|1 min \\d+ s) for the rate-limit store redis://127\\.0\\.0\\.1:${own.port} \\(connection refused\\); ` +
+          'giving up at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\n',
+      ),
+    );
+    expect(sent.stderr).not.toContain(PASSWORD);
+    expect(deliveredMessages(server)).toEqual(['after the outage']);
   });
 
   it('Redis stopped mid-batch: the batch stops with 75; rerun with the lines not sent, nothing goes twice', async (context) => {
@@ -146,17 +176,34 @@ describe('when Redis fails', () => {
     expect(deliveredMessages(server)).toEqual(batch.messages);
   });
 
-  it('a wrong password: exit 75, nothing sent, and the password in no output', async (context) => {
+  it('a wrong password: exit 1 at once (not retried for --maxWait), nothing sent, and the password in no output', async (context) => {
     const { server, machines } = await fleet(context, 1, `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}`);
-    const result = await machines[0]!.run([SEND, '--maxWait=1s', 'never sent']);
-    expect(result.code).toBe(75);
+    const result = await machines[0]!.run([SEND, 'never sent']);
+    expect(result.code).toBe(1);
     expect(failureReason(result.stderr, SEND)).toEqual([
       expect.stringMatching(
-        new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${redis.port} is unreachable: WRONGPASS .+ \\(\\d+ attempts? in 1 s\\)$`),
+        new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${redis.port}: WRONGPASS .+ \\(check the password in the store's URL\\)$`),
       ),
     ]);
     expect(`${result.stdout}${result.stderr}`).not.toContain(PASSWORD);
     expect(server.requests).toEqual([]);
+  });
+
+  it('rediss:// with a certificate it cannot verify: exit 1 at once, pointing to NODE_EXTRA_CA_CERTS; with it, delivered', async (context) => {
+    const tls = await startRedis({ password: PASSWORD, tls: true });
+    context.onTestFinished(() => tls.close());
+    const { server, machines } = await fleet(context, 1, tls.url, { tokenLimit: undefined, floodLimit: undefined });
+    const untrusted = await machines[0]!.run([SEND, 'never sent']);
+    expect(untrusted.code).toBe(1);
+    expect(failureReason(untrusted.stderr, SEND)).toEqual([
+      `Cannot verify the TLS certificate of the rate-limit store rediss://localhost:${tls.port}: it is self-signed ` +
+        '(DEPTH_ZERO_SELF_SIGNED_CERT). Trust the CA that signed it (or the certificate itself) with NODE_EXTRA_CA_CERTS=FILE.',
+    ]);
+    expect(server.requests).toEqual([]);
+    const trusted = await machines[0]!.run([SEND, 'over TLS'], { env: { NODE_EXTRA_CA_CERTS: REDIS_TLS_CERT } });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(deliveredMessages(server)).toEqual(['over TLS']);
+    expect(`${untrusted.stderr}${trusted.stdout}${trusted.stderr}`).not.toContain(PASSWORD);
   });
 });
 

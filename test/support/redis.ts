@@ -1,14 +1,19 @@
 // A real redis-server (Debian's package) for the tests of the Redis store: started on a free loopback port
-// with persistence off, in a folder of its own, and stopped by the test that started it.
+// with persistence off, in a folder of its own, and stopped by the test that started it. With `tls`, it speaks
+// TLS only (rediss://), with the self-signed test certificate of test/support/tls (localhost, 127.0.0.1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The certificate a `tls` server presents (PEM): what NODE_EXTRA_CA_CERTS must name to trust it. */
+export const REDIS_TLS_CERT = join(import.meta.dirname, 'tls', 'cert.pem');
+const REDIS_TLS_KEY = join(import.meta.dirname, 'tls', 'key.pem');
+
 export interface RedisServer {
   port: number;
-  /** redis://[:password@]127.0.0.1:port */
+  /** redis://[:password@]127.0.0.1:port, or rediss://[:password@]localhost:port (the name its certificate holds) */
   url: string;
   /** Stops it; its port is left free. */
   stop(): Promise<void>;
@@ -18,8 +23,8 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago (nothing listens there: a Redis that is not there). */
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -38,12 +43,26 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+export async function startRedis(options: { password?: string; tls?: boolean } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'notifier-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
   const launch = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const listen = options.tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          REDIS_TLS_CERT,
+          '--tls-key-file',
+          REDIS_TLS_KEY,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(port)];
+    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     if (options.password) args.push('--requirepass', options.password);
     const started = spawn('redis-server', args, { stdio: 'ignore' });
     child = started;
@@ -68,7 +87,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   const credentials = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
     port,
-    url: `redis://${credentials}127.0.0.1:${port}`,
+    url: options.tls ? `rediss://${credentials}localhost:${port}` : `redis://${credentials}127.0.0.1:${port}`,
     stop,
     restart: async () => {
       await stop();

@@ -7,7 +7,7 @@ import { resolveStateDir } from '../../config/paths.js';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from '../../notifier/defaults.js';
 import type { HipChatError } from '../../notifier/errors.js';
 import type { NotificationSender, NotifierTarget } from '../../notifier/send.js';
-import { WAIT_REASONS, type WaitReason } from '../../notifier/waits.js';
+import { waitingFor, type WaitReason } from '../../notifier/waits.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { MAX_TIMER_MS } from '../../util/sleep.js';
 import type { CommandContext } from './command.js';
@@ -83,13 +83,15 @@ const SHOWN_WAIT_MS = 1000;
 export interface WaitReporter {
   /** Told of the failure before a retry, so that the wait for it can say why. */
   retrying(error: HipChatError): void;
-  wait(ms: number, reason: WaitReason): void;
+  wait(ms: number, reason: WaitReason, about?: string): void;
 }
 
 /**
  * How the waits of a delivery are seen: a long one as one stderr line saying what it waits for and when
  * it resumes (a CI log would otherwise show a hang), a short one on the terminal's status line. A wait
- * that only continues one already announced (the limiter looks again) is not announced twice.
+ * that only continues one already announced (the limiter looks again) is not announced twice. A rate-limit
+ * store that does not answer is waited for until it does: its line says how long at most, and when the
+ * send gives up.
  */
 export function createWaitReporter(report: (text: string) => void, status: StatusLine, now: () => number = Date.now): WaitReporter {
   let announcedUntil = 0;
@@ -98,17 +100,23 @@ export function createWaitReporter(report: (text: string) => void, status: Statu
     retrying(error) {
       cause = error.message;
     },
-    wait(ms, reason) {
-      const why = `${WAIT_REASONS[reason]}${reason === 'retry' && cause !== undefined ? ` (${cause})` : ''}`;
+    wait(ms, reason, about) {
+      const why = `${waitingFor(reason, about)}${reason === 'retry' && cause !== undefined ? ` (${cause})` : ''}`;
+      const store = reason === 'store';
+      const howLong = `${store ? 'up to ' : ''}${formatDuration(ms)}`;
       if (ms <= ANNOUNCED_WAIT_MS) {
-        if (ms > SHOWN_WAIT_MS) status.show(`Waiting ${formatDuration(ms)} for ${why}…`);
+        if (ms > SHOWN_WAIT_MS) status.show(`Waiting ${howLong} for ${why}…`);
         return;
       }
       const until = Math.ceil((now() + ms) / 1000) * 1000;
-      if (until <= announcedUntil + 1000) return;
-      announcedUntil = until;
+      // The store's wait ends when it answers, often long before `until`: the waits after it are new ones.
+      if (!store) {
+        if (until <= announcedUntil + 1000) return;
+        announcedUntil = until;
+      }
       status.clear();
-      report(`Waiting ${formatDuration(ms)} for ${why}; resuming at ${new Date(until).toISOString().replace(/\.\d+Z$/, 'Z')}`);
+      const at = new Date(until).toISOString().replace(/\.\d+Z$/, 'Z');
+      report(`Waiting ${howLong} for ${why}; ${store ? 'giving up' : 'resuming'} at ${at}`);
     },
   };
 }
@@ -142,7 +150,7 @@ export async function withDelivery<T>(
     ...settings,
     env: context.env,
     signal: abort.signal,
-    onWait: (ms, reason) => waits.wait(ms, reason),
+    onWait: (ms, reason, about) => waits.wait(ms, reason, about),
     onRetry: (error) => waits.retrying(error),
   });
   try {

@@ -5,11 +5,11 @@ import http from 'node:http';
 import type tls from 'node:tls';
 import { Axios, isAxiosError, isCancel, type AxiosProxyConfig, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { DEFAULT_TIMEOUT_MS } from '../defaults.js';
+import { CERTIFICATE_PROBLEMS } from '../../util/certificates.js';
 import { describeErrnoCode } from '../../util/errno.js';
 import { EndpointError, HipChatError } from '../errors.js';
 import type { RoomNotification } from '../message.js';
 import { axiosProxyConfig, proxyFor, tunnellingAgent } from './proxy.js';
-import { CERTIFICATE_PROBLEMS } from './tls.js';
 
 export interface HipChatClientOptions {
   /** e.g. 'https://hipchat.example.com' or 'http://127.0.0.1:4000'; may carry a path prefix. */

@@ -7,16 +7,39 @@
 // that others must know at once (HipChat's window nearly used up, or a window they do not know yet) is reported
 // immediately, and a sender holding no lease reports its answers as soon as it is idle.
 import { abortableSleep } from '../../util/sleep.js';
+import { RateLimitStoreUnavailableError } from '../errors.js';
 import type { Rate } from '../../util/rate.js';
-import { mergeWindows, parseRateLimitHeaders, type LimitReason, type LimitUpdate, type ServerWindows, type TakeOutcome } from './limits.js';
+import {
+  mergeWindows,
+  parseRateLimitHeaders,
+  sameWindow,
+  type LimitReason,
+  type LimitUpdate,
+  type ServerWindows,
+  type TakeOutcome,
+} from './limits.js';
 
 /**
  * Where the shared state lives: it applies one update atomically, by its own clock (a Redis server's for a
- * fleet), and answers with what was taken, if the update asked.
+ * fleet), and answers with what was taken, if the update asked. One call is one attempt: a store that does not
+ * answer throws RateLimitStoreUnavailableError, and trying again is the sender's to decide (its --maxWait).
  */
 export interface LimitStore {
-  apply(update: LimitUpdate): Promise<TakeOutcome | undefined>;
+  apply(update: LimitUpdate, options?: ApplyOptions): Promise<TakeOutcome | undefined>;
   close(): Promise<void>;
+}
+
+export interface ApplyOptions {
+  /** The attempt may take no longer than this (what is left of the caller's wait), when the store can bound it. */
+  timeoutMs?: number;
+}
+
+export interface AcquireOptions {
+  signal?: AbortSignal;
+  /** Told before each wait for a limit; may give up by throwing (the error is acquire's). */
+  onWait?: (waitMs: number, reason: LimitReason) => void;
+  /** How long the caller may still wait: no store attempt lasts longer. */
+  timeLeftMs?: () => number;
 }
 
 export interface RateLimiterOptions {
@@ -48,8 +71,8 @@ export class SharedRateLimiter {
   private pendingAnswers = 0;
   private pendingWindows: ServerWindows = {};
   private pendingReleases: { units: number; until: number }[] = [];
-  /** The resets this instance last saw, to tell an answer about a window others may not know yet. */
-  private knownResets: Partial<Record<keyof ServerWindows, number>> = {};
+  /** The windows this instance last saw, to tell an answer about a window others may not know yet. */
+  private knownWindows: ServerWindows = {};
   private flushQueued = false;
   private flushing: Promise<unknown> | undefined;
 
@@ -63,10 +86,11 @@ export class SharedRateLimiter {
 
   /**
    * Resolves when one notification may be sent (a unit taken in the shared state). Calls onWait(waitMs, reason)
-   * before each sleep, so that callers can show progress or give up (by throwing: the error is acquire's).
+   * before each sleep, so that callers can show progress or give up (by throwing: the error is acquire's). A store
+   * that does not answer rejects with RateLimitStoreUnavailableError: the caller may try again.
    */
-  async acquire(options: { signal?: AbortSignal; onWait?: (waitMs: number, reason: LimitReason) => void } = {}): Promise<void> {
-    const { signal, onWait } = options;
+  async acquire(options: AcquireOptions = {}): Promise<void> {
+    const { signal, onWait, timeLeftMs } = options;
     for (;;) {
       signal?.throwIfAborted();
       if (this.leaseUsable()) {
@@ -75,7 +99,7 @@ export class SharedRateLimiter {
       }
       const want = this.nextLeaseSize();
       const asked = this.now();
-      const taken = (await this.update({ take: { want, holdMs: LEASE_MS } }))!;
+      const taken = (await this.update({ take: { want, holdMs: LEASE_MS } }, timeLeftMs?.()))!;
       if (taken.reason === undefined) {
         // Counted from before the store was asked: the lease ends no later here than it does there.
         this.lease = {
@@ -93,7 +117,11 @@ export class SharedRateLimiter {
     }
   }
 
-  /** Records an answer (any status) and the rate-limit headers it carried. */
+  /**
+   * Records an answer (any status) and the rate-limit headers it carried. A store that does not answer is no
+   * failure here (the notification went): what it did not get goes with the next change, and until then the send
+   * counts as in flight, which is stricter.
+   */
   async observe(headers: Record<string, string | string[] | undefined>): Promise<void> {
     const windows = parseRateLimitHeaders(headers, this.now());
     this.pendingAnswers++;
@@ -101,7 +129,7 @@ export class SharedRateLimiter {
     if (this.urgent(windows)) {
       // From now on the server's count governs: the units leased before it may not fit in it.
       this.endLease();
-      await this.update({});
+      await this.reportNow();
       return;
     }
     // Within a lease the next change reports it; otherwise the next acquire() does, which a sender makes at once,
@@ -109,10 +137,13 @@ export class SharedRateLimiter {
     if (!this.leaseUsable()) this.queueFlush();
   }
 
-  /** Gives back a unit that acquire() took but that was not used (the request never left). */
+  /**
+   * Gives back a unit that acquire() took but that was not used (the request never left). As observe(), never fails
+   * for a store that does not answer.
+   */
   async release(): Promise<void> {
     this.pendingReleases.push({ units: 1, until: this.lease.grantedUntil });
-    await this.update({});
+    await this.reportNow();
   }
 
   /**
@@ -129,26 +160,47 @@ export class SharedRateLimiter {
     }
   }
 
-  private async update(ask: Pick<LimitUpdate, 'take'>): Promise<TakeOutcome | undefined> {
+  private async update(ask: Pick<LimitUpdate, 'take'>, timeoutMs?: number): Promise<TakeOutcome | undefined> {
     const update: LimitUpdate = { room: this.room, rate: this.rate, ...ask };
     const answers = this.pendingAnswers;
+    const windows = this.pendingWindows;
     const releases = this.pendingReleases;
-    if (answers > 0) update.answers = { count: answers, windows: this.pendingWindows };
+    if (answers > 0) update.answers = { count: answers, windows };
     if (releases.length > 0) update.released = releases;
     this.pendingAnswers = 0;
     this.pendingWindows = {};
     this.pendingReleases = [];
-    // On a failure what was to be reported is not reported again: the store may have applied it (counted once
-    // at most, the limit only gets stricter; a send counted in flight counts as lost after ANSWER_MAX_MS).
-    return this.store.apply(update);
+    try {
+      return await this.store.apply(update, timeoutMs === undefined ? {} : { timeoutMs });
+    } catch (error) {
+      // What certainly did not reach the store goes with the next change. What may have reached it is not reported
+      // again (counted once at most, the limit only gets stricter; a send counted in flight counts as lost after
+      // ANSWER_MAX_MS).
+      if (error instanceof RateLimitStoreUnavailableError && !error.mayHaveApplied) {
+        this.pendingAnswers += answers;
+        this.pendingWindows = mergeWindows(windows, this.pendingWindows);
+        this.pendingReleases = [...releases, ...this.pendingReleases];
+      }
+      throw error;
+    }
+  }
+
+  /** Reports what is pending now; a store that does not answer gets it with the next change. */
+  private async reportNow(): Promise<void> {
+    try {
+      await this.update({});
+    } catch (error) {
+      if (!(error instanceof RateLimitStoreUnavailableError)) throw error;
+    }
   }
 
   /** True for an answer that other senders must know now: a window nearly used up, or one this sender had not seen. */
   private urgent(windows: ServerWindows): boolean {
     let urgent = false;
     for (const [kind, window] of Object.entries(windows) as [keyof ServerWindows, NonNullable<ServerWindows['flood']>][]) {
-      if (this.knownResets[kind] !== window.resetAt) urgent = true;
-      this.knownResets[kind] = window.resetAt;
+      const known = this.knownWindows[kind];
+      if (known === undefined || !sameWindow(known, window)) urgent = true;
+      this.knownWindows[kind] = window;
       if (window.remaining < URGENT_LEASES * Math.max(1, this.lease.size)) urgent = true;
     }
     return urgent;

@@ -25,6 +25,11 @@ export interface ServerWindow {
   remaining: number;
   /** Epoch ms (in the store's clock) when the window refills. */
   resetAt: number;
+  /**
+   * The reset as the server stated it (its X-…-Reset, Unix seconds): the window's name, the same in every answer
+   * about it whoever reads it, while `resetAt` carries each reader's error (its clock, the whole seconds of Date).
+   */
+  reset?: number;
 }
 
 export type ServerWindows = Partial<Record<WindowKind, ServerWindow>>;
@@ -37,6 +42,8 @@ export interface TrackedWindow {
   limit: number;
   remaining: number;
   resetAt: number | null;
+  /** The server's name of the window (ServerWindow.reset); for a window of unknown end, that of the one that ended. */
+  reset?: number;
 }
 
 export interface RoomState {
@@ -158,9 +165,11 @@ export function take(state: LimitState, request: TakeRequest, now: number): Take
 
 /**
  * Records `answers` answers to sends of the room: the windows the latest of them reported (none when they had no
- * rate-limit headers). Answers of concurrent requests arrive out of order: for the same window the lowest
- * `remaining` wins; a window with another reset in the future replaces the one tracked (the server's window
- * begun anew, or made shorter), counting the sends still in flight against it.
+ * rate-limit headers). Answers of concurrent requests arrive out of order: for the same window (the same reset as
+ * the server states it, see sameWindow) the lowest `remaining` and the latest end win; a window with another reset
+ * in the future replaces the one tracked (the server's window begun anew, or made shorter), counting the sends
+ * still in flight against it; an answer about a window that has ended by our clock (or an earlier one) changes
+ * nothing.
  */
 export function observe(state: LimitState, room: string, windows: ServerWindows, now: number, answers = 1): LimitState {
   const next = normalized(state, now);
@@ -171,15 +180,29 @@ export function observe(state: LimitState, room: string, windows: ServerWindows,
     if (seen === undefined || seen.resetAt > now + HORIZON_MS) continue;
     const current = kind === 'ratelimit' ? next.token : target.flood;
     const inFlight = kind === 'ratelimit' ? next.rooms.reduce((sum, other) => sum + inFlightOf(other, now), 0) : target.inFlight;
+    const named = seen.reset === undefined ? {} : { reset: seen.reset };
     let updated: TrackedWindow | undefined;
     if (seen.resetAt <= now) {
       // A late answer about a window that is over: it only tells that this kind of limit exists.
-      if (current === undefined) updated = { limit: seen.limit, remaining: Math.max(0, seen.limit - inFlight), resetAt: null };
-    } else if (current === undefined || current.resetAt !== seen.resetAt) {
-      updated = { limit: seen.limit, remaining: Math.max(0, Math.min(seen.remaining, seen.limit) - inFlight), resetAt: seen.resetAt };
+      if (current === undefined) updated = { limit: seen.limit, remaining: Math.max(0, seen.limit - inFlight), resetAt: null, ...named };
+    } else if (current?.resetAt === null && endedAlready(current, seen)) {
+      // A late answer about the window that has ended by our clock (or an earlier one): nothing to learn.
+    } else if (current === undefined || current.resetAt === null || !sameWindow(current, seen)) {
+      updated = {
+        limit: seen.limit,
+        remaining: Math.max(0, Math.min(seen.remaining, seen.limit) - inFlight),
+        resetAt: seen.resetAt,
+        ...named,
+      };
     } else {
-      // Our count since the reset and the server's count may each miss sends the other saw: keep the lower.
-      updated = { limit: seen.limit, remaining: Math.min(current.remaining, seen.remaining, seen.limit), resetAt: seen.resetAt };
+      // The same window. Our count since the reset and the server's count may each miss sends the other saw: keep
+      // the lower. Each reader measures its end with its own error: keep the latest, never wait less than one says.
+      updated = {
+        limit: seen.limit,
+        remaining: Math.min(current.remaining, seen.remaining, seen.limit),
+        resetAt: Math.max(current.resetAt, seen.resetAt),
+        ...named,
+      };
     }
     if (updated === undefined) continue;
     if (kind === 'ratelimit') next.token = updated;
@@ -232,7 +255,7 @@ export function parseRateLimitHeaders(headers: Record<string, string | string[] 
     // Unix seconds; a fraction is tolerated.
     const reset = number(`${prefix}reset`, /^\s*\d{1,12}(\.\d+)?\s*$/);
     if (limit === undefined || limit < 1 || remaining === undefined || reset === undefined) continue;
-    windows[kind] = { limit, remaining: Math.min(remaining, limit), resetAt: reset * 1000 + skew };
+    windows[kind] = { limit, remaining: Math.min(remaining, limit), resetAt: reset * 1000 + skew, reset };
   }
   return windows;
 }
@@ -263,7 +286,8 @@ function isTrackedWindow(value: unknown): boolean {
     isPositive(value.limit) &&
     isFiniteNumber(value.remaining) &&
     value.remaining >= 0 &&
-    (value.resetAt === null || isFiniteNumber(value.resetAt))
+    (value.resetAt === null || isFiniteNumber(value.resetAt)) &&
+    (value.reset === undefined || isFiniteNumber(value.reset))
   );
 }
 
@@ -313,7 +337,27 @@ function rolledOver(window: TrackedWindow, now: number, inFlight: number): Track
   if (window.resetAt > now + HORIZON_MS) return undefined;
   if (window.resetAt > now) return { ...window };
   // Sends still in flight may land in the new window.
-  return { limit: window.limit, remaining: Math.max(0, window.limit - inFlight), resetAt: null };
+  return {
+    limit: window.limit,
+    remaining: Math.max(0, window.limit - inFlight),
+    resetAt: null,
+    ...(window.reset === undefined ? {} : { reset: window.reset }),
+  };
+}
+
+/**
+ * Whether an answer's window is the one tracked. HipChat names a window by its reset, the same in every answer
+ * about it; the end in our clock differs from answer to answer (a runner's clock, the whole seconds of Date, the
+ * time an answer took), so it decides only for a window reported without its name.
+ */
+export function sameWindow(tracked: { resetAt: number | null; reset?: number }, seen: ServerWindow): boolean {
+  if (tracked.reset !== undefined && seen.reset !== undefined) return tracked.reset === seen.reset;
+  return tracked.resetAt === seen.resetAt;
+}
+
+/** True when an answer is about the window that has ended (tracked: the next one, of unknown end) or an earlier one. */
+function endedAlready(tracked: TrackedWindow, seen: ServerWindow): boolean {
+  return tracked.reset !== undefined && seen.reset !== undefined && seen.reset <= tracked.reset;
 }
 
 function roomOf(state: LimitState, room: string, now: number): RoomState {
@@ -385,7 +429,9 @@ export function mergeWindows(older: ServerWindows, newer: ServerWindows): Server
     const kept = merged[kind];
     if (seen === undefined) continue;
     merged[kind] =
-      kept !== undefined && kept.resetAt === seen.resetAt ? { ...seen, remaining: Math.min(seen.remaining, kept.remaining) } : seen;
+      kept !== undefined && sameWindow(kept, seen)
+        ? { ...seen, remaining: Math.min(seen.remaining, kept.remaining), resetAt: Math.max(seen.resetAt, kept.resetAt) }
+        : seen;
   }
   return merged;
 }

@@ -6,9 +6,11 @@
 // KEYS[1]  the state of one token at one HipChat (key.ts: never the token itself), as limits.ts's LimitState but
 //          with `resetAt` absent, not null, for a window whose end is unknown.
 // ARGV[1]  the update as JSON: {room, rate: {count, perMs}, released?: [{units, until}], answers?: {count, windows:
-//          {ratelimit?|flood?: {limit, remaining, resetIn}}}, take?: {want, holdMs}, now?}. `until` is a time the
-//          script gave out (Redis's clock); `resetIn` is how long until the window resets; `now` is only ever
-//          passed by that test, to compare the two implementations on one clock.
+//          {ratelimit?|flood?: {limit, remaining, resetIn, reset?}}}, take?: {want, holdMs}, now?}. `until` is a
+//          time the script gave out (Redis's clock); `resetIn` is how long until the window resets, as the runner
+//          measured it (its error differs from runner to runner and from answer to answer); `reset` is the reset
+//          as HipChat stated it, the window's name: answers about one window are recognised by it, not by their
+//          computed ends; `now` is only ever passed by that test, to compare the two implementations on one clock.
 // Reply    '' when the update took nothing, else JSON: {units, at, until} or {waitMs, reason}.
 export const LIMITS_SCRIPT = String.raw`
 if redis.replicate_commands then redis.replicate_commands() end
@@ -39,7 +41,13 @@ local function rolledOver(window, inFlight)
   if window.resetAt == nil then return window end
   if window.resetAt > now + HORIZON_MS then return nil end
   if window.resetAt > now then return window end
-  return { limit = window.limit, remaining = math.max(0, window.limit - inFlight) }
+  return { limit = window.limit, remaining = math.max(0, window.limit - inFlight), reset = window.reset }
+end
+
+-- limits.ts sameWindow: HipChat names a window by its reset; the computed end decides only without one.
+local function sameWindow(tracked, seen, resetAt)
+  if tracked.reset ~= nil and seen.reset ~= nil then return tracked.reset == seen.reset end
+  return tracked.resetAt == resetAt
 end
 
 local function load()
@@ -116,11 +124,14 @@ local function observe(state, name, windows, answers)
         end
         local updated = nil
         if resetAt <= now then
-          if current == nil then updated = { limit = seen.limit, remaining = math.max(0, seen.limit - inFlight) } end
-        elseif current == nil or current.resetAt ~= resetAt then
-          updated = { limit = seen.limit, remaining = math.max(0, math.min(seen.remaining, seen.limit) - inFlight), resetAt = resetAt }
+          if current == nil then updated = { limit = seen.limit, remaining = math.max(0, seen.limit - inFlight), reset = seen.reset } end
+        elseif current ~= nil and current.resetAt == nil and current.reset ~= nil and seen.reset ~= nil and seen.reset <= current.reset then
+          -- about the window that has ended, or an earlier one: nothing to learn
+        elseif current == nil or current.resetAt == nil or not sameWindow(current, seen, resetAt) then
+          updated = { limit = seen.limit, remaining = math.max(0, math.min(seen.remaining, seen.limit) - inFlight), resetAt = resetAt, reset = seen.reset }
         else
-          updated = { limit = seen.limit, remaining = math.min(current.remaining, seen.remaining, seen.limit), resetAt = resetAt }
+          -- the same window: the lowest remaining and the latest end win
+          updated = { limit = seen.limit, remaining = math.min(current.remaining, seen.remaining, seen.limit), resetAt = math.max(current.resetAt, resetAt), reset = seen.reset }
         end
         if updated ~= nil then
           if kind == 'ratelimit' then state.token = updated else room.flood = updated end

@@ -3,16 +3,18 @@
 // redis-script.ts, run by Redis's clock; this module (and the Redis client with it) is loaded only for a target
 // that uses Redis.
 //
-// Failure is explicit: Redis unreachable, refusing the password or not answering is retried within the time a
-// send may wait, then reported as RateLimitStoreUnavailableError (exit 75), and nothing is sent: notifier never
-// sends without its limiter. The password never appears in a message: they name scheme, host and port only.
-import { createHash } from 'node:crypto';
+// Failure is explicit, and each update is one attempt, bounded in time: a Redis that does not answer (refused,
+// silent, busy or loading) is RateLimitStoreUnavailableError, which the sender tries again within the time the
+// notification may wait (--maxWait), saying so; one that refuses us (a certificate that cannot be verified, a wrong
+// or missing password, a missing permission, a script error) is RateLimitStateError at once (exit 1): trying again
+// would not help. Nothing is sent without the limiter. Messages name scheme, host and port only, never the password.
 import { createClient, ErrorReply } from '@redis/client';
+import { createHash } from 'node:crypto';
+import { certificateProblem } from '../../util/certificates.js';
 import { redactPassword, type RedisTarget } from '../../util/redis-url.js';
-import { abortableSleep, backoffDelay, type Backoff } from '../../util/sleep.js';
 import { RateLimitStateError, RateLimitStoreUnavailableError } from '../errors.js';
 import { limitKey } from './key.js';
-import type { LimitStore } from './limiter.js';
+import type { ApplyOptions, LimitStore } from './limiter.js';
 import type { LimitUpdate, TakeOutcome } from './limits.js';
 import { LIMITS_SCRIPT } from './redis-script.js';
 
@@ -20,9 +22,7 @@ export interface RedisLimitStoreOptions {
   target: RedisTarget;
   apiUrl: string;
   token: string;
-  /** How long one update may keep retrying a store that does not answer. Default 10 s. */
-  giveUpAfterMs?: number;
-  /** One attempt (connect, handshake and script) gets this long. Default 2 s. */
+  /** One attempt (connect, handshake and script) gets at most this long. Default 2 s. */
   attemptTimeoutMs?: number;
   /** This runner's clock: only to turn the windows' resets into durations. */
   now?: () => number;
@@ -31,18 +31,13 @@ export interface RedisLimitStoreOptions {
    * compared with limits.ts's on one clock.
    */
   scriptClock?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Ends the retries at once (Ctrl-C, a stopping service). */
-  signal?: AbortSignal;
 }
 
 const SCRIPT_SHA = createHash('sha1').update(LIMITS_SCRIPT).digest('hex');
-const RETRY: Backoff = { firstMs: 100, maxMs: 1000, jitter: true };
-/**
- * Answers worth another try: Redis busy or starting, or wanting a password (retried as an unreachable store is:
- * a wrong password in a fleet's secret is fixed without touching the jobs). Any other error reply is final.
- */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|NOAUTH|WRONGPASS)\b/;
+/** The shortest attempt, however little time the caller has left. */
+const MIN_ATTEMPT_MS = 100;
+/** Answers worth another try: Redis busy, starting or failing over. Any other error reply is final. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b/;
 /** Redis closes an unauthenticated connection on a long command with this instead of NOAUTH. */
 const UNAUTHENTICATED = /^ERR Protocol error: unauthenticated/;
 
@@ -62,11 +57,8 @@ class AttemptError extends Error {
 export class RedisLimitStore implements LimitStore {
   private readonly target: RedisTarget;
   private readonly key: string;
-  private readonly giveUpAfterMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly now: () => number;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly signal: AbortSignal | undefined;
   private readonly scriptClock: (() => number) | undefined;
   private client: Client | undefined;
   /** The last 'error' event of the current client: why a connection failed, in the client's words. */
@@ -75,40 +67,31 @@ export class RedisLimitStore implements LimitStore {
   constructor(options: RedisLimitStoreOptions) {
     this.target = options.target;
     this.key = `notifier:limits:v2:${limitKey(options.apiUrl, options.token)}`;
-    this.giveUpAfterMs = options.giveUpAfterMs ?? 10_000;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 2000;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? abortableSleep;
     this.scriptClock = options.scriptClock;
-    this.signal = options.signal;
   }
 
   /**
-   * One update, retried while the store does not answer, within giveUpAfterMs. An attempt whose reply was lost
-   * may have run: later attempts then leave out the answers and the units given back (counting them once at
-   * most is stricter, never looser), and ask only for what was to be taken.
+   * One update, one attempt (within options.timeoutMs, at most attemptTimeoutMs). A Redis that does not answer
+   * is RateLimitStoreUnavailableError (saying whether the update may have been applied: its reply may be what was
+   * lost); one that refuses us is RateLimitStateError.
    */
-  async apply(update: LimitUpdate): Promise<TakeOutcome | undefined> {
+  async apply(update: LimitUpdate, options: ApplyOptions = {}): Promise<TakeOutcome | undefined> {
+    const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(this.attemptTimeoutMs, options.timeoutMs ?? Number.POSITIVE_INFINITY));
     const started = performance.now();
-    let payload = this.payload(update);
-    for (let attempt = 1; ; attempt++) {
-      const left = this.giveUpAfterMs - (performance.now() - started);
-      try {
-        const reply = await this.attempt(payload, Math.max(100, Math.min(this.attemptTimeoutMs, left)));
-        return reply === '' ? undefined : (JSON.parse(reply) as TakeOutcome);
-      } catch (error) {
-        const failure = error as AttemptError;
-        if (failure.final) throw new RateLimitStateError(`rate-limit store ${this.target.display}: ${failure.message}`);
-        if (failure.sent) payload = this.payload({ room: update.room, rate: update.rate, ...(update.take ? { take: update.take } : {}) });
-        const wait = backoffDelay(attempt, RETRY);
-        if (performance.now() - started + wait >= this.giveUpAfterMs) {
-          const attempts = `${attempt} attempt${attempt === 1 ? '' : 's'} in ${Number((this.giveUpAfterMs / 1000).toFixed(1))} s`;
-          throw new RateLimitStoreUnavailableError(
-            `rate-limit store ${this.target.display} is unreachable: ${failure.message} (${attempts})`,
-          );
-        }
-        await this.sleep(wait, this.signal);
-      }
+    try {
+      const reply = await this.attempt(this.payload(update), timeoutMs);
+      return reply === '' ? undefined : (JSON.parse(reply) as TakeOutcome);
+    } catch (error) {
+      if (!(error instanceof AttemptError)) throw error;
+      if (error.final) throw new RateLimitStateError(error.message);
+      throw new RateLimitStoreUnavailableError(`rate-limit store ${this.target.display} is unreachable: ${error.message}`, {
+        store: this.target.display,
+        problem: error.message,
+        mayHaveApplied: error.sent,
+        attemptMs: Math.ceil(performance.now() - started),
+      });
     }
   }
 
@@ -121,9 +104,15 @@ export class RedisLimitStore implements LimitStore {
   /** The update as the script reads it: resets as durations, since the runner's clock is not Redis's. */
   private payload(update: LimitUpdate): string {
     const now = this.now();
-    const windows: Record<string, { limit: number; remaining: number; resetIn: number }> = {};
+    const windows: Record<string, { limit: number; remaining: number; resetIn: number; reset?: number }> = {};
     for (const [kind, window] of Object.entries(update.answers?.windows ?? {})) {
-      windows[kind] = { limit: window.limit, remaining: window.remaining, resetIn: window.resetAt - now };
+      windows[kind] = {
+        limit: window.limit,
+        remaining: window.remaining,
+        resetIn: window.resetAt - now,
+        // The window's name, the same for every runner: the computed ends of two answers about it never quite agree.
+        ...(window.reset === undefined ? {} : { reset: window.reset }),
+      };
     }
     return JSON.stringify({
       room: update.room,
@@ -152,7 +141,7 @@ export class RedisLimitStore implements LimitStore {
         client = await this.connected();
       } catch (error) {
         this.drop();
-        throw new AttemptError(this.reason(error), false, false);
+        throw this.failure(error, false);
       }
       sent = true;
       const options = { keys: [this.key], arguments: [payload] };
@@ -165,12 +154,9 @@ export class RedisLimitStore implements LimitStore {
           return String(await client.eval(LIMITS_SCRIPT, options));
         }
       } catch (error) {
-        const message = this.reason(error);
-        if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(message) && !UNAUTHENTICATED.test(error.message)) {
-          throw new AttemptError(message, true, true);
-        }
-        this.drop();
-        throw new AttemptError(message, !message.startsWith('NOAUTH'), false);
+        const failure = this.failure(error, true);
+        if (!failure.final) this.drop();
+        throw failure;
       }
     })();
     try {
@@ -200,14 +186,32 @@ export class RedisLimitStore implements LimitStore {
     if (client?.isOpen) client.destroy();
   }
 
-  private reason(error: unknown): string {
+  /**
+   * What a failed connection or command means. Final (not worth another try): a certificate that cannot be
+   * verified, and any error reply but Redis busy or loading (a wrong or missing password, a missing permission, a
+   * read-only replica, a script error). Anything else (refused, reset, timed out) is an outage.
+   */
+  private failure(error: unknown, sent: boolean): AttemptError {
     const cause = (error instanceof Error ? error : this.lastClientError) ?? new Error(String(error));
+    const certificate = certificateProblem(cause);
+    if (certificate !== undefined) {
+      return new AttemptError(
+        `Cannot verify the TLS certificate of the rate-limit store ${this.target.display}: ${certificate.problem} (${certificate.code}). ` +
+          'Trust the CA that signed it (or the certificate itself) with NODE_EXTRA_CA_CERTS=FILE.',
+        false,
+        true,
+      );
+    }
     let message = cause.message || cause.name;
     if ((cause as { code?: string }).code === 'ECONNREFUSED') message = 'connection refused';
     if (UNAUTHENTICATED.test(message)) message = 'NOAUTH Authentication required.';
     if (message.startsWith('NOAUTH')) message = `${message} (this Redis wants a password: redis://:password@host)`;
+    if (message.startsWith('WRONGPASS')) message = `${message} (check the password in the store's URL)`;
     // The client or the server could echo the URL or the password: never let it through.
-    return redactPassword(message, this.target.password);
+    message = redactPassword(message, this.target.password);
+    const refused = (cause instanceof ErrorReply || UNAUTHENTICATED.test(cause.message)) && !TRANSIENT_REPLY.test(message);
+    if (refused) return new AttemptError(`rate-limit store ${this.target.display}: ${message}`, sent, true);
+    return new AttemptError(message, sent, false);
   }
 }
 

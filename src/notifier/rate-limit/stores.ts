@@ -3,7 +3,7 @@
 import { parseRedisUrl } from '../../util/redis-url.js';
 import { RateLimitStateError } from '../errors.js';
 import { FileLimitStore } from './file-store.js';
-import type { LimitStore } from './limiter.js';
+import type { ApplyOptions, LimitStore } from './limiter.js';
 import type { LimitUpdate, TakeOutcome } from './limits.js';
 
 export interface LimitStoreOptions {
@@ -12,11 +12,7 @@ export interface LimitStoreOptions {
   apiUrl: string;
   token: string;
   stateDir: string;
-  /** How long an update may keep retrying a store that does not answer (Redis). */
-  giveUpAfterMs: number;
   now: () => number;
-  /** Ends a store's retries at once. */
-  signal?: AbortSignal;
 }
 
 export function limitStoreFor(options: LimitStoreOptions): LimitStore {
@@ -26,7 +22,7 @@ export function limitStoreFor(options: LimitStoreOptions): LimitStore {
   if ('problem' in target) throw new RateLimitStateError(`Invalid rate-limit store: ${target.problem}`);
   return new LoadedOnFirstUse(async () => {
     const { RedisLimitStore } = await import('./redis-store.js');
-    return new RedisLimitStore({ target, apiUrl, token, giveUpAfterMs: options.giveUpAfterMs, now, signal: options.signal });
+    return new RedisLimitStore({ target, apiUrl, token, now });
   });
 }
 
@@ -36,9 +32,9 @@ class LoadedOnFirstUse implements LimitStore {
 
   constructor(private readonly load: () => Promise<LimitStore>) {}
 
-  async apply(update: LimitUpdate): Promise<TakeOutcome | undefined> {
+  async apply(update: LimitUpdate, options?: ApplyOptions): Promise<TakeOutcome | undefined> {
     this.store ??= this.load();
-    return (await this.store).apply(update);
+    return (await this.store).apply(update, options);
   }
 
   async close(): Promise<void> {

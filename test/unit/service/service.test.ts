@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RateLimitError } from '../../../src/notifier/errors.js';
+import { RateLimitError, RateLimitStoreUnavailableError } from '../../../src/notifier/errors.js';
+import type { SendOptions } from '../../../src/notifier/send.js';
 import { prepareServiceFolder, requestReload, serviceFolder } from '../../../src/service/control.js';
 import { historyFile, readHistory } from '../../../src/service/history.js';
 import { NotificationService, type LogLevel, type ServiceOptions } from '../../../src/service/service.js';
@@ -415,6 +416,33 @@ describe('waits', () => {
     expect(log.find((line) => line.startsWith('INFO holding'))).toMatch(
       /^INFO holding 1 notification back for the configured rate limit; resuming in (1\d(\.\d)?|20) s \(at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/,
     );
+  });
+});
+
+describe('a rate-limit store that does not answer', () => {
+  it('its wait is logged once, naming the store (never its password) and when the send gives up', async () => {
+    let calls = 0;
+    const createSender = (_target: unknown, options: SendOptions) => ({
+      send: async () => {
+        calls++;
+        options.onWait?.(300_000, 'store', 'redis://cache.internal:6379 (connection refused)');
+        throw new RateLimitStoreUnavailableError(
+          'rate-limit store redis://cache.internal:6379 is unreachable: connection refused (300 attempts in 5 min)',
+        );
+      },
+      close: async () => {},
+    });
+    await start({ ...ALL_ON, memory: true }, { periodMs: 3_600_000 }, { createSender });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(calls).toBe(1);
+    expect(log.filter((line) => !line.startsWith('INFO') || line.startsWith('INFO holding'))).toEqual([
+      expect.stringMatching(
+        /^INFO holding 1 notification back for the rate-limit store redis:\/\/cache\.internal:6379 \(connection refused\); giving up in 5 min \(at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/,
+      ),
+      expect.stringMatching(
+        /^WARNING rate-limit store redis:\/\/cache\.internal:6379 is unreachable: connection refused \(300 attempts in 5 min\); 1 waiting, next try in /,
+      ),
+    ]);
   });
 });
 

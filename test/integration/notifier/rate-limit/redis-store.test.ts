@@ -11,11 +11,13 @@ import {
   createLimitState,
   type LimitState,
   type LimitUpdate,
+  parseRateLimitHeaders,
   type ServerWindows,
 } from '../../../../src/notifier/rate-limit/limits.js';
+import { SharedRateLimiter } from '../../../../src/notifier/rate-limit/limiter.js';
 import { RedisLimitStore } from '../../../../src/notifier/rate-limit/redis-store.js';
 import { parseRedisUrl, type RedisTarget } from '../../../../src/util/redis-url.js';
-import { startRedis, type RedisServer } from '../../../support/redis.js';
+import { freePort, startRedis, type RedisServer } from '../../../support/redis.js';
 
 const T0 = 1_700_000_000_000;
 const API_URL = 'https://hipchat.example.com';
@@ -39,13 +41,12 @@ function target(url: string): RedisTarget {
 let tokens = 0;
 
 /** A store on its own token (its own key), with the script run by the test's clock. */
-function storeOn(clock: { time: number }, options: { url?: string; token?: string; giveUpAfterMs?: number } = {}) {
+function storeOn(clock: { time: number }, options: { url?: string; token?: string } = {}) {
   const token = options.token ?? `token-${++tokens}`;
   return new RedisLimitStore({
     target: target(options.url ?? redis.url),
     apiUrl: API_URL,
     token,
-    giveUpAfterMs: options.giveUpAfterMs ?? 2000,
     now: () => clock.time,
     scriptClock: () => clock.time,
   });
@@ -68,11 +69,20 @@ function randomUpdate(random: () => number, now: number, grants: number[]): Limi
   const pick = random();
   if (pick < 0.45) update.take = { want: random() < 0.3 ? 1 + Math.floor(random() * 16) : 1, holdMs: 100 };
   if (pick >= 0.45 && pick < 0.85) {
+    // HipChat's fixed windows, named by their reset (Unix seconds); the end a reader computes from it is off by up
+    // to a few hundred ms (its clock, Date's whole seconds), differently for every answer.
+    const named = (reset: number) => ({ reset, resetAt: reset * 1000 + Math.floor(random() * 600) - 300 });
     const windows: ServerWindows = {};
-    if (random() < 0.6) windows.flood = { limit: 5, remaining: Math.floor(random() * 6), resetAt: now + Math.floor(random() * 4000) - 500 };
+    if (random() < 0.6) {
+      const reset = (Math.floor(now / 2000) + Math.floor(random() * 2)) * 2 + (random() < 0.1 ? -2 : 2);
+      windows.flood = { limit: 5, remaining: Math.floor(random() * 6), ...named(reset) };
+    }
     if (random() < 0.4)
-      windows.ratelimit = { limit: 100, remaining: Math.floor(random() * 101), resetAt: now + Math.floor(random() * 300_000) };
+      windows.ratelimit = { limit: 100, remaining: Math.floor(random() * 101), ...named((Math.floor(now / 300_000) + 1) * 300) };
     if (random() < 0.05) windows.flood = { limit: 5, remaining: 0, resetAt: now + 10 * 365 * 86_400_000 };
+    // Now and then a window without its name (a library caller's): its computed end is all there is.
+    if (random() < 0.05)
+      windows.flood = { limit: 5, remaining: Math.floor(random() * 6), resetAt: now + Math.floor(random() * 4000) - 500 };
     update.answers = { count: 1 + Math.floor(random() * 3), windows };
   }
   if (pick >= 0.85 && grants.length > 0) update.released = [{ units: 1, until: grants[Math.floor(random() * grants.length)]! }];
@@ -80,16 +90,16 @@ function randomUpdate(random: () => number, now: number, grants: number[]): Limi
 }
 
 describe('the Lua script follows limits.ts', () => {
-  it('gives the same answers to 400 random updates, on one clock', async () => {
+  /** Applies each update (made at its step's time) through limits.ts and through the script: the same answers. */
+  async function compare(steps: number, next: (now: number, grants: number[]) => { afterMs: number; update: LimitUpdate }) {
     const clock = { time: T0 };
     const store = storeOn(clock);
-    const random = seeded(42);
     let state: LimitState = createLimitState();
     const grants: number[] = [];
     try {
-      for (let step = 0; step < 400; step++) {
-        clock.time += Math.floor(random() * 400);
-        const update = randomUpdate(random, clock.time, grants);
+      for (let step = 0; step < steps; step++) {
+        const { afterMs, update } = next(clock.time, grants);
+        clock.time += afterMs;
         const local = applyUpdate(state, update, clock.time);
         state = local.state;
         const fromRedis = await store.apply(update);
@@ -100,6 +110,72 @@ describe('the Lua script follows limits.ts', () => {
       }
     } finally {
       await store.close();
+    }
+  }
+
+  it('gives the same answers to 400 random updates, on one clock', async () => {
+    const random = seeded(42);
+    await compare(400, (now, grants) => {
+      const afterMs = Math.floor(random() * 400);
+      return { afterMs, update: randomUpdate(random, now + afterMs, grants) };
+    });
+  });
+
+  it("and to answers about a window that has ended by the store's clock, read as if it had not", async () => {
+    const rate = { count: 100, perMs: 1000 };
+    const reset = T0 / 1000 + 2;
+    const flood = (remaining: number, resetAt: number) => ({ flood: { limit: 5, remaining, resetAt, reset } });
+    const takeOne: LimitUpdate = { room: 'ops', rate, take: { want: 1, holdMs: 0 } };
+    const steps: [number, LimitUpdate][] = [
+      [0, { room: 'ops', rate, answers: { count: 1, windows: flood(5, T0 + 2000) } }],
+      // The window ends; five go in the next one, answered without rate-limit headers.
+      [2100, takeOne],
+      ...Array.from({ length: 4 }, (): [number, LimitUpdate] => [0, takeOne]),
+      [0, { room: 'ops', rate, answers: { count: 5, windows: {} } }],
+      [0, takeOne],
+      // A late answer about the window that ended, its end computed 600 ms ahead.
+      [0, { room: 'ops', rate, answers: { count: 1, windows: flood(3, T0 + 2100 + 600) } }],
+      [0, takeOne],
+    ];
+    let index = 0;
+    await compare(steps.length, () => {
+      const [afterMs, update] = steps[index++]!;
+      return { afterMs, update };
+    });
+  });
+
+  it("two runners, clocks 400 ms apart, on Redis's own clock: a late, older answer about one window never raises what remains", async () => {
+    const token = `token-${++tokens}`;
+    const runner = (offsetMs: number) =>
+      new RedisLimitStore({ target: target(redis.url), apiUrl: API_URL, token, now: () => Date.now() + offsetMs });
+    const [a, b] = [runner(0), runner(400)];
+    const rate = { count: 100, perMs: 1000 };
+    try {
+      // HipChat's window: 5 per minute, ending on the next whole minute but one.
+      const reset = (Math.floor(Date.now() / 60_000) + 2) * 60;
+      const answer = (remaining: number, readAt: number) =>
+        parseRateLimitHeaders(
+          { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': String(reset) },
+          readAt,
+        );
+      await a.apply({ room: 'ops', rate, take: { want: 1, holdMs: 0 } });
+      await b.apply({ room: 'ops', rate, take: { want: 1, holdMs: 0 } });
+      // b's request reached HipChat first (4 left), a's second (3 left); a's answer is reported first.
+      await a.apply({ room: 'ops', rate, answers: { count: 1, windows: answer(3, Date.now()) } });
+      await b.apply({ room: 'ops', rate, answers: { count: 1, windows: answer(4, Date.now() + 400) } });
+      let granted = 0;
+      for (;;) {
+        const outcome = await a.apply({ room: 'ops', rate, take: { want: 1, holdMs: 0 } });
+        if (outcome?.reason !== undefined) {
+          expect(outcome.reason).toBe('ratelimit');
+          break;
+        }
+        granted++;
+      }
+      // Never more than the server said remains.
+      expect(granted).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
@@ -138,67 +214,138 @@ describe('the Lua script follows limits.ts', () => {
   });
 });
 
-describe('failures', () => {
-  it('a Redis that is not there: retried within the budget, then unreachable, naming scheme, host and port only', async () => {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as net.AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    const store = storeOn({ time: Date.now() }, { url: `redis://127.0.0.1:${port}`, giveUpAfterMs: 600 });
-    const error = await store
-      .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
-      .catch((caught: unknown) => caught);
+/** One take through a fresh store at `url`: what it throws (or undefined), and the store, to close. */
+async function failedTake(url: string, options: { timeoutMs?: number } = {}): Promise<unknown> {
+  const store = storeOn({ time: Date.now() }, { url });
+  try {
+    await store.apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } }, options);
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    await store.close();
+  }
+}
+
+describe('failures: each update is one attempt; an outage is worth another, a refusal is final', () => {
+  it('a Redis that is not there: unreachable, certainly not applied, naming scheme, host and port only', async () => {
+    const port = await freePort();
+    const error = await failedTake(`redis://:${PASSWORD}@127.0.0.1:${port}`);
     expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
-    expect((error as Error).message).toMatch(
-      new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${port} is unreachable: connection refused \\(\\d+ attempts in 0\\.6 s\\)$`),
-    );
+    expect(error).toMatchObject({
+      message: `rate-limit store redis://127.0.0.1:${port} is unreachable: connection refused`,
+      store: `redis://127.0.0.1:${port}`,
+      problem: 'connection refused',
+      mayHaveApplied: false,
+    });
   });
 
-  it('a wrong password: the same, and the password is in no message', async () => {
-    const wrong = `redis://:not-${PASSWORD}@127.0.0.1:${locked.port}`;
-    const store = storeOn({ time: Date.now() }, { url: wrong, giveUpAfterMs: 400 });
-    const error = await store
-      .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
-    expect((error as Error).message).toMatch(
-      new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${locked.port} is unreachable: WRONGPASS .+ \\(\\d+ attempts? in 0\\.4 s\\)$`),
-    );
-    expect(`${(error as Error).message} ${(error as Error).stack}`).not.toContain(PASSWORD);
-  });
-
-  it('no password where one is needed: the same, saying so', async () => {
-    const store = storeOn({ time: Date.now() }, { url: `redis://127.0.0.1:${locked.port}`, giveUpAfterMs: 400 });
-    const error = await store
-      .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
-    expect((error as Error).message).toMatch(/is unreachable: NOAUTH .+password/);
-  });
-
-  it('a server that accepts and never answers: each attempt bounded, then unreachable', async () => {
+  it('a server that accepts and never answers: the attempt ends with the time the caller has left', async () => {
     const silent = net.createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as net.AddressInfo;
     try {
-      const store = storeOn({ time: Date.now() }, { url: `redis://127.0.0.1:${port}`, giveUpAfterMs: 700 });
-      const error = await store
-        .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: 1, holdMs: 0 } })
-        .catch((caught: unknown) => caught);
+      const error = await failedTake(`redis://127.0.0.1:${port}`, { timeoutMs: 300 });
       expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
-      expect((error as Error).message).toMatch(/is unreachable: no answer within [\d.]+ s \(\d+ attempts? in 0\.7 s\)$/);
+      // The script was sent: it may have run there, its reply lost.
+      expect(error).toMatchObject({ problem: 'no answer within 0.3 s', mayHaveApplied: true });
     } finally {
       silent.close();
     }
   });
 
-  it('an answer the script refuses is final, not retried', async () => {
+  it('a wrong password: refused at once (exit 1), and the password is in no message', async () => {
+    const error = await failedTake(`redis://:not-${PASSWORD}@127.0.0.1:${locked.port}`);
+    expect(error).toBeInstanceOf(RateLimitStateError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${locked.port}: WRONGPASS .+ \\(check the password in the store's URL\\)$`),
+    );
+    expect(`${(error as Error).message} ${(error as Error).stack}`).not.toContain(PASSWORD);
+  });
+
+  it('no password where one is needed: refused at once, saying so', async () => {
+    const error = await failedTake(`redis://127.0.0.1:${locked.port}`);
+    expect(error).toBeInstanceOf(RateLimitStateError);
+    expect((error as Error).message).toMatch(/^rate-limit store redis:\/\/127\.0\.0\.1:\d+: NOAUTH .+password/);
+  });
+
+  it('a user without the script permission, or without SELECT for its db: refused at once, saying which', async () => {
+    const admin = createClient({ url: locked.url });
+    await admin.connect();
+    try {
+      await admin.sendCommand(['ACL', 'SETUSER', 'noscript', 'on', '>noscript-pw', '~*', '+get', '+set', '+time']);
+      await admin.sendCommand(['ACL', 'SETUSER', 'nodb', 'on', '>nodb-pw', '~*', '+@scripting', '-select']);
+    } finally {
+      await admin.close();
+    }
+    const noScript = await failedTake(`redis://noscript:noscript-pw@127.0.0.1:${locked.port}`);
+    expect(noScript).toBeInstanceOf(RateLimitStateError);
+    expect((noScript as Error).message).toMatch(/: NOPERM .*evalsha/i);
+    const noSelect = await failedTake(`redis://nodb:nodb-pw@127.0.0.1:${locked.port}/3`);
+    expect(noSelect).toBeInstanceOf(RateLimitStateError);
+    expect((noSelect as Error).message).toMatch(/: NOPERM .*select/i);
+  });
+
+  it('a TLS certificate that cannot be verified (self-signed): refused at once, pointing to NODE_EXTRA_CA_CERTS', async () => {
+    const tls = await startRedis({ tls: true });
+    try {
+      const error = await failedTake(tls.url);
+      expect(error).toBeInstanceOf(RateLimitStateError);
+      expect((error as Error).message).toBe(
+        `Cannot verify the TLS certificate of the rate-limit store rediss://localhost:${tls.port}: it is self-signed ` +
+          '(DEPTH_ZERO_SELF_SIGNED_CERT). Trust the CA that signed it (or the certificate itself) with NODE_EXTRA_CA_CERTS=FILE.',
+      );
+    } finally {
+      await tls.close();
+    }
+  });
+
+  it('an answer the script refuses is final', async () => {
     const store = storeOn({ time: Date.now() });
     const error = await store
       .apply({ room: 'ops', rate: { count: 1, perMs: 1000 }, take: { want: Number.NaN, holdMs: 0 } })
       .catch((caught: unknown) => caught);
+    await store.close();
     expect(error).toBeInstanceOf(RateLimitStateError);
     expect((error as Error).message).toMatch(/^rate-limit store redis:\/\/127\.0\.0\.1:\d+: /);
-    await store.close();
+  });
+});
+
+describe('the limiter on a Redis that goes away after the send', () => {
+  it('reporting a delivered notification neither fails nor waits; what Redis did not get goes with the next change', async () => {
+    const own = await startRedis();
+    const token = `token-${++tokens}`;
+    const limiterOn = () =>
+      new SharedRateLimiter({
+        store: new RedisLimitStore({ target: target(own.url), apiUrl: API_URL, token }),
+        room: 'ops',
+        rate: { count: 100, perMs: 1000 },
+      });
+    const sender = limiterOn();
+    try {
+      await sender.acquire();
+      await own.stop();
+      // HipChat's answer shows the token's window used up: others must know at once, but Redis is away.
+      const reset = String(Math.floor(Date.now() / 1000) + 60);
+      await sender.observe({ 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+      await own.restart();
+      // Closing reports it (Redis lost its data on the restart: only this report tells).
+      await sender.close();
+      const other = limiterOn();
+      const reasons: string[] = [];
+      const refused = await other
+        .acquire({
+          onWait: (_, reason) => {
+            reasons.push(reason);
+            throw new Error('would wait');
+          },
+        })
+        .catch((caught: unknown) => caught);
+      await other.close();
+      expect((refused as Error).message).toBe('would wait');
+      expect(reasons).toEqual(['ratelimit']);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -40,6 +40,22 @@ describe('createWaitReporter', () => {
     ]);
   });
 
+  it('announces a wait for a rate-limit store that does not answer: how long at most, and when the send gives up', () => {
+    const { waits, lines, shown, advance } = reporter();
+    waits.wait(299_990, 'store', 'redis://cache.internal:6379 (connection refused)');
+    expect(lines).toEqual([
+      'Waiting up to 5 min for the rate-limit store redis://cache.internal:6379 (connection refused); giving up at 2026-11-26T11:17:01Z',
+    ]);
+    // Redis answered after a while; a wait for a limit that ends before the store's deadline is still its own line.
+    advance(3000);
+    waits.wait(42_000, 'flood');
+    expect(lines).toHaveLength(2);
+    // With little time left, the terminal's status line only.
+    waits.wait(4000, 'store', 'redis://cache.internal:6379 (no answer within 2.0 s)');
+    expect(lines).toHaveLength(2);
+    expect(shown.at(-1)).toBe('Waiting up to 4.0 s for the rate-limit store redis://cache.internal:6379 (no answer within 2.0 s)…');
+  });
+
   it('shows a wait of 1 to 5 s on the status line only, and nothing shorter', () => {
     const { waits, lines, shown } = reporter();
     waits.wait(900, 'local');

@@ -303,6 +303,58 @@ describe("HipChat's windows", () => {
   });
 });
 
+describe('answers about one window: named by their reset as HipChat states it', () => {
+  /** An answer of a HipChat whose clock reads `serverNow`, about the flood window that resets at `reset` (Unix seconds). */
+  const answer = (remaining: number, reset: number, serverNow: number) => ({
+    date: new Date(serverNow).toUTCString(),
+    'x-floodcontrol-limit': '5',
+    'x-floodcontrol-remaining': String(remaining),
+    'x-floodcontrol-reset': String(reset),
+  });
+  // A runner 30 s ahead of HipChat: its reads of one window's end differ by the time between them.
+  const AHEAD = 30_000;
+
+  it('a late, older answer never raises what remains, though the ends computed from the two differ', () => {
+    const reset = T0 / 1000 + 10;
+    let state = createLimitState();
+    for (let sent = 0; sent < 2; sent++) state = takeOne(state, T0 + AHEAD, FAST).state;
+    // The answer to the second send comes first: the server counted both (3 of 5 left).
+    const first = T0 + AHEAD + 120;
+    state = observe(state, ROOM, parseRateLimitHeaders(answer(3, reset, T0), first), first);
+    // The answer to the first send, 350 ms later: older, it says 4 are left.
+    const second = first + 350;
+    const older = parseRateLimitHeaders(answer(4, reset, T0), second);
+    expect(older.flood!.resetAt).not.toBe(parseRateLimitHeaders(answer(3, reset, T0), first).flood!.resetAt);
+    state = observe(state, ROOM, older, second);
+    const { taken, refused } = drain(state, second, FAST);
+    // Never more than the server said remains.
+    expect(taken).toBeLessThanOrEqual(3);
+    expect(refused.reason).toBe('flood');
+  });
+
+  it('keeps the latest end of the two: nobody waits less than one of its readers measured', () => {
+    const reset = T0 / 1000 + 10;
+    const early = T0 + AHEAD;
+    let state = observe(createLimitState(), ROOM, parseRateLimitHeaders(answer(0, reset, T0), early + 400), early + 400, 0);
+    state = observe(state, ROOM, parseRateLimitHeaders(answer(0, reset, T0), early), early, 0);
+    expect(takeOne(state, early, FAST)).toMatchObject({ reason: 'flood', waitMs: 10_000 + 400 });
+  });
+
+  it('an answer about the window that has ended by our clock leaves the next window alone', () => {
+    const reset = T0 / 1000 + 2;
+    let state = observe(createLimitState(), ROOM, parseRateLimitHeaders(answer(5, reset, T0), T0 + AHEAD), T0 + AHEAD, 0);
+    // The window ends; five are sent in the next one, and answered without rate-limit headers (a proxy's 502s).
+    const next = T0 + AHEAD + 2100;
+    state = observe(drain(state, next, FAST).state, ROOM, {}, next, 5);
+    expect(takeOne(state, next, FAST).reason).toBe('flood');
+    // An answer about the window that ended, 2.1 s late: read now, its old Date makes its end look ahead.
+    const late = parseRateLimitHeaders(answer(3, reset, T0), next);
+    expect(late.flood!.resetAt).toBeGreaterThan(next);
+    state = observe(state, ROOM, late, next);
+    expect(takeOne(state, next, FAST).reason).toBe('flood');
+  });
+});
+
 describe('headers and stored states', () => {
   it('reads both windows, whatever the case of the names', () => {
     expect(
@@ -317,7 +369,10 @@ describe('headers and stored states', () => {
         },
         T0,
       ),
-    ).toEqual({ ratelimit: window(100, 42, 1_700_000_300_000), flood: window(30, 29, 1_700_000_060_500) });
+    ).toEqual({
+      ratelimit: { ...window(100, 42, 1_700_000_300_000), reset: 1_700_000_300 },
+      flood: { ...window(30, 29, 1_700_000_060_500), reset: 1_700_000_060.5 },
+    });
   });
 
   it('leaves out windows with missing or malformed values, and resets of more than 12 digits', () => {
@@ -340,10 +395,11 @@ describe('headers and stored states', () => {
       'x-floodcontrol-remaining': '0',
       'x-floodcontrol-reset': String((serverNow + 2000) / 1000),
     };
-    expect(parseRateLimitHeaders(headers, T0)).toEqual({ flood: window(5, 0, T0 + 2000) });
+    const reset = (serverNow + 2000) / 1000;
+    expect(parseRateLimitHeaders(headers, T0)).toEqual({ flood: { ...window(5, 0, T0 + 2000), reset } });
     // Within a second and a half the two clocks are taken to agree (Date has whole seconds only).
     expect(parseRateLimitHeaders({ ...headers, date: new Date(T0 - 1000).toUTCString() }, T0)).toEqual({
-      flood: window(5, 0, serverNow + 2000),
+      flood: { ...window(5, 0, serverNow + 2000), reset },
     });
   });
 
@@ -351,6 +407,11 @@ describe('headers and stored states', () => {
     const a: ServerWindows = { flood: window(30, 10, T0 + 60_000), ratelimit: window(100, 50, T0 + 300_000) };
     expect(mergeWindows(a, { flood: window(30, 12, T0 + 60_000) })).toEqual({ ...a, flood: window(30, 10, T0 + 60_000) });
     expect(mergeWindows(a, { flood: window(5, 4, T0 + 2000) })).toEqual({ ...a, flood: window(5, 4, T0 + 2000) });
+    // Named by the server's reset, two reads of one window are one, though their computed ends differ.
+    const named = { flood: { ...window(30, 10, T0 + 60_000), reset: T0 / 1000 + 60 } };
+    expect(mergeWindows(named, { flood: { ...window(30, 12, T0 + 60_300), reset: T0 / 1000 + 60 } })).toEqual({
+      flood: { ...window(30, 10, T0 + 60_300), reset: T0 / 1000 + 60 },
+    });
   });
 
   it('keeps its behaviour through a JSON round trip, and applies an update as its parts would', () => {
