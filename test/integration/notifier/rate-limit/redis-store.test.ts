@@ -240,17 +240,34 @@ describe('failures: each update is one attempt; an outage is worth another, a re
     });
   });
 
-  it('a server that accepts and never answers: the attempt ends with the time the caller has left', async () => {
-    const silent = net.createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
+  it('a Redis whose replies stop coming: the attempt ends with the time the caller has left, and may have applied', async () => {
+    // Between the store and the real Redis: every command goes through, replies only until `mute`. Muted once the
+    // store is connected, so the script is certainly sent (and run) and only its reply is lost, however slow
+    // the machine is.
+    let muted = false;
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(redis.port, '127.0.0.1');
+      sockets.add(client).add(upstream);
+      client.pipe(upstream);
+      upstream.on('data', (reply) => muted || client.write(reply));
+      for (const end of [client, upstream]) end.on('error', () => {}).on('close', () => (client.destroy(), upstream.destroy()));
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const { port } = relay.address() as net.AddressInfo;
+    const clock = { time: Date.now() };
+    const store = storeOn(clock, { url: `redis://127.0.0.1:${port}` });
+    const take = { room: 'ops', rate: { count: 5, perMs: 60_000 }, take: { want: 1, holdMs: 0 } };
     try {
-      const error = await failedTake(`redis://127.0.0.1:${port}`, { timeoutMs: 300 });
+      expect(await store.apply(take)).toMatchObject({ units: 1 });
+      muted = true;
+      const error = await store.apply(take, { timeoutMs: 300 }).catch((failure: unknown) => failure);
       expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
-      // The script was sent: it may have run there, its reply lost.
       expect(error).toMatchObject({ problem: 'no answer within 0.3 s', mayHaveApplied: true });
     } finally {
-      silent.close();
+      await store.close();
+      for (const socket of sockets) socket.destroy();
+      relay.close();
     }
   });
 
