@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Forked workers inherit this environment: a CA bundle named here would be parsed by every worker (about
+// 70 ms of CPU each) although no test talks to a server whose certificate it signs.
+delete process.env.NODE_EXTRA_CA_CERTS;
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -9,5 +13,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 4,
+    // A worker runs file after file rather than a fresh process per file: about a second of CPU saved per file.
+    // So a test file leaves no global change behind (umask, fake timers: each restores what it changed).
+    isolate: false,
   },
 });
