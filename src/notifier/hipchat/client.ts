@@ -3,7 +3,15 @@
 // Imported lazily by the commands that send: axios alone costs ~95 ms of start-up.
 import http from 'node:http';
 import type tls from 'node:tls';
-import { Axios, isAxiosError, isCancel, type AxiosProxyConfig, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import {
+  Axios,
+  isAxiosError,
+  isCancel,
+  type AxiosProxyConfig,
+  type AxiosRequestConfig,
+  type AxiosResponse,
+  type GenericAbortSignal,
+} from 'axios';
 import { DEFAULT_TIMEOUT_MS } from '../defaults.js';
 import { CERTIFICATE_PROBLEMS } from '../../util/certificates.js';
 import { describeErrnoCode } from '../../util/errno.js';
@@ -63,6 +71,36 @@ const DOT_SEGMENT = /^\.{1,2}$/;
 
 /** The largest answer read: HipChat's are a few hundred bytes; a bigger one is not HipChat's, or hostile. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+type AbortListener = (event: { type: 'abort' }) => void;
+
+/**
+ * How one exchange is aborted (its deadline, or the caller's signal), in the shape axios reads a signal
+ * (GenericAbortSignal: `aborted` and the two listener calls, its http adapter's only uses). Not an
+ * AbortController: each of those makes an EventTarget whose AbortSignal gets a hidden class of its own, which
+ * a bulk send paid for every notification in time and in young-generation survivors.
+ */
+class ExchangeSignal implements GenericAbortSignal {
+  aborted = false;
+  private listeners: AbortListener[] = [];
+
+  addEventListener(type: string, listener: AbortListener): void {
+    if (type === 'abort') this.listeners.push(listener);
+  }
+
+  removeEventListener(type: string, listener: AbortListener): void {
+    if (type === 'abort') this.listeners = this.listeners.filter((each) => each !== listener);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    // An abort event, as an AbortSignal dispatches it: axios turns it into a CanceledError.
+    for (const listener of listeners) listener({ type: 'abort' });
+  }
+}
 
 export class HipChatClient {
   private readonly target: URL;
@@ -126,7 +164,8 @@ export class HipChatClient {
       proxy: axiosProxy,
       httpAgent: agent,
       httpsAgent: agent,
-      timeout: this.timeoutMs,
+      // No timeout of axios's: each exchange has a deadline of its own (sendRoomNotification), which ends the
+      // connect, the headers and a body that trickles in alike; axios's would only add two timers a request.
       // A redirect means a wrong apiUrl; following it would carry the token to another place.
       maxRedirects: 0,
       // Every answer is bounded, and nothing is decompressed (a small gzip can hold gigabytes).
@@ -138,7 +177,6 @@ export class HipChatClient {
       // The body goes as the JSON text it already is; the answer stays text (hipchatMessageOf reads it).
       transformRequest: [],
       transformResponse: [],
-      transitional: { clarifyTimeoutError: true },
       headers: {
         Authorization: `Bearer ${this.token}`,
         'Content-Type': 'application/json',
@@ -158,20 +196,26 @@ export class HipChatClient {
     // The whole exchange (connect, headers and a body that may trickle in) within the timeout, or until the
     // caller's signal. Not AbortSignal.timeout()/any(): their timer and links keep each request's signal,
     // and what axios hangs on it, alive for the whole timeout, which a bulk run pays in memory.
-    const exchange = new AbortController();
+    const exchange = new ExchangeSignal();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       exchange.abort();
     }, this.timeoutMs);
-    const onCallerAbort = () => exchange.abort(signal?.reason);
+    const onCallerAbort = () => exchange.abort();
     if (signal?.aborted) onCallerAbort();
     signal?.addEventListener('abort', onCallerAbort, { once: true });
     let response: AxiosResponse<string>;
     try {
-      const config: AxiosRequestConfig = { signal: exchange.signal };
+      // request(), not post(): post() merges its arguments into a config once more before request() merges it.
+      const config: AxiosRequestConfig<string> = {
+        method: 'post',
+        url: this.roomUrl(room),
+        data: JSON.stringify(notificationBody(notification)),
+        signal: exchange,
+      };
       if (DOT_SEGMENT.test(room)) config.transport = await this.dotSegmentTransport(room);
-      response = await route.http.post<string>(this.roomUrl(room), JSON.stringify(notificationBody(notification)), config);
+      response = await route.http.request<string>(config);
     } catch (error) {
       throw this.noAnswer(error, signal, timedOut);
     } finally {
