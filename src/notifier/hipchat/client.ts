@@ -208,10 +208,10 @@ export class HipChatClient {
     let response: AxiosResponse<string>;
     try {
       // request(), not post(): post() merges its arguments into a config once more before request() merges it.
-      const config: AxiosRequestConfig<string> = {
+      const config: AxiosRequestConfig<Buffer> = {
         method: 'post',
         url: this.roomUrl(room),
-        data: JSON.stringify(notificationBody(notification)),
+        data: unpooledUtf8(JSON.stringify(notificationBody(notification))),
         signal: exchange,
       };
       if (DOT_SEGMENT.test(room)) config.transport = await this.dotSegmentTransport(room);
@@ -387,6 +387,17 @@ function resetAtOf(headers: ResponseHeaders): number | undefined {
     .map((name) => Number(headers[name]))
     .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
   return resets.length === 0 ? undefined : Math.max(...resets) * 1000;
+}
+
+/**
+ * The body as a Buffer of its own. axios would make a string a Buffer.from() slice of Node's shared 8 KB pool; a
+ * request in flight when a scavenge comes promotes its slice, and with it the whole pool, to the old generation,
+ * where it waits for a full collection: in a bulk run, 8 KB of memory that grows with the count at each scavenge.
+ */
+function unpooledUtf8(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 function plainHeaders(headers: object): ResponseHeaders {
