@@ -18,6 +18,7 @@ import {
   type NotificationDefaults,
 } from './message.js';
 import { readLines } from './stdin.js';
+import { keepYoungGenerationSmall } from '../../util/young-generation.js';
 
 const FIELDS = new Set(['message', 'color', 'messageFormat', 'notify', 'from', 'card', 'attachTo']);
 const PROGRESS_INTERVAL_MS = 100;
@@ -158,9 +159,11 @@ export async function sendNdjson(
   defaults: NotificationDefaults,
   mode: { json: boolean; dryRun: boolean },
 ): Promise<CommandOutcome> {
-  const { sent, failures, lineNumber, stopped, stoppedInLine } = await withDelivery(context, settings, target, undefined, (delivery) =>
-    sendLines(context, delivery, defaults, mode),
-  );
+  const { sent, failures, lineNumber, stopped, stoppedInLine } = await withDelivery(context, settings, target, undefined, (delivery) => {
+    // The sender's code is loaded by now (see keepYoungGenerationSmall).
+    keepYoungGenerationSmall();
+    return sendLines(context, delivery, defaults, mode);
+  });
   // The first line not sent.
   const stoppedAt = stoppedInLine ? lineNumber : lineNumber + 1;
   const counts = mode.dryRun
