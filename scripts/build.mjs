@@ -4,7 +4,7 @@
 // needed: cli.cjs (dispatch and asadmin's option rules), one piece per subcommand (the registry is read
 // as data to know them), program.cjs (commander: only for --help, --version and mistakes), send.cjs (the
 // notifier module with axios bundled in: only for the commands that send), the Redis store, and pieces
-// several commands share: the config store with its schema (zod/mini), asadmin's table, and every errors.ts
+// several commands share: the config store with its schema (zod/mini), and every errors.ts
 // (one piece, so that `instanceof` sees one class per error type). Bundled axios, code-cached, starts
 // ~80 ms sooner than axios loaded from node_modules. CommonJS because an ESM bundle of commander fails
 // with "Dynamic require", and ESM loads slower.
@@ -69,11 +69,11 @@ const pieceByPath = new Map(
     [join(root, 'src/notifier/send.ts')]: 'send.cjs',
     // The Redis client, loaded only for a target whose rate limit lives in Redis.
     [join(root, 'src/notifier/rate-limit/redis-store.ts')]: 'redis-store.cjs',
-    // What most commands load (the config file and its schema with zod/mini, asadmin's table with
-    // cli-table3): one copy each rather than one per command bundle.
+    // What most commands load (the config file and its schema with zod/mini): one copy rather than one per
+    // command bundle. (asadmin's table is a few lines: a copy in each command that prints one costs less than
+    // loading one more piece.)
     [join(root, 'src/config/store.ts')]: 'config-store.cjs',
     [join(root, 'src/config/schema.ts')]: 'config-store.cjs',
-    [join(root, 'src/cli/asadmin/table.ts')]: 'table.cjs',
     ...errorPieces,
     ...commandPieces,
   }),
@@ -119,9 +119,6 @@ const results = await Promise.all(
       // vm.Script, which has no ES module loader, and require() is faster anyway.
       supported: { 'dynamic-import': false },
       define: { NOTIFIER_VERSION: JSON.stringify(version) },
-      // cli-table3 requires its colour package only to colour cells, in a try/catch that falls back to
-      // plain text; notifier's tables have no colour, so it is never loaded: don't compile it into a bundle.
-      external: ['@colors/colors/safe'],
       plugins: [otherPiecesExternal(output), axiosTrim()],
       // No source maps: they were two thirds of the package (6.5 MB), Node reads them only with
       // --enable-source-maps, and the bundles are not minified, so a NOTIFIER_DEBUG=1 stack trace

@@ -40,3 +40,14 @@ describe("asadmin's ColumnFormatter layout", () => {
     expect(table.endsWith('\n')).toBe(false);
   });
 });
+
+describe("ColumnFormatter's lengths are Java's (UTF-16 units), not display widths", () => {
+  it.each([
+    ['an emoji (2 units, 2 columns wide)', 'ops 🚀'],
+    ['a CJK room (1 unit, 2 columns wide each)', '運用チーム'],
+    ['a combining accent (1 unit, 0 columns wide)', 'cafe\u0301'],
+  ])('pads %s by its length', (_, room) => {
+    const rows = [['true', room, 'tok']];
+    expect(formatColumns(HEADINGS, rows)).toBe(columnFormatter(HEADINGS, rows));
+  });
+});
