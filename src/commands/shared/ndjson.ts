@@ -159,11 +159,17 @@ export async function sendNdjson(
   defaults: NotificationDefaults,
   mode: { json: boolean; dryRun: boolean },
 ): Promise<CommandOutcome> {
-  const { sent, failures, lineNumber, stopped, stoppedInLine } = await withDelivery(context, settings, target, undefined, (delivery) => {
-    // The sender's code is loaded by now (see keepYoungGenerationSmall).
-    keepYoungGenerationSmall();
-    return sendLines(context, delivery, defaults, mode);
-  });
+  const { sent, failures, lineNumber, stopped, stoppedInLine } = await withDelivery(
+    context,
+    settings,
+    target,
+    undefined,
+    async (delivery) => {
+      // The sender's code is loaded by now (see keepYoungGenerationSmall).
+      await keepYoungGenerationSmall();
+      return sendLines(context, delivery, defaults, mode);
+    },
+  );
   // The first line not sent.
   const stoppedAt = stoppedInLine ? lineNumber : lineNumber + 1;
   const counts = mode.dryRun
