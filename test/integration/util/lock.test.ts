@@ -26,7 +26,7 @@ beforeAll(async () => {
   worker = join(dir, 'worker.mjs');
   await writeFile(
     worker,
-    `import { readFile, rm, writeFile } from 'node:fs/promises';
+    `import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { withFileLock } from './lock.mjs';
 const [counter, times, mode] = process.argv.slice(2);
 const inside = counter + '.inside';
@@ -60,7 +60,10 @@ for (let i = 0; i < Number(times); i++) {
     const { count } = JSON.parse(await readFile(counter, 'utf8'));
     // Yield between read and write so that a second holder would lose an update.
     await new Promise((resolve) => setTimeout(resolve, 1));
-    await writeFile(counter, JSON.stringify({ count: count + 1 }));
+    // Replaced whole: a holder kill -9ed while writing must not leave a torn counter to the next one.
+    const temp = counter + '.' + process.pid + '.tmp';
+    await writeFile(temp, JSON.stringify({ count: count + 1 }));
+    await rename(temp, counter);
     await rm(inside);
   });
   process.stdout.write('+');
