@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/support/per-file.ts'],
     // End-to-end tests spawn many CLI processes; 2 cores are shared by all of them.
     testTimeout: 60_000,
     hookTimeout: 30_000,

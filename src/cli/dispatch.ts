@@ -115,9 +115,7 @@ export async function runCommand(
 
   const missing = missingRequiredOptions(spec, args, io.env);
   if (missing.length > 0) {
-    // node:tty loads node:net: only a command that may prompt pays for it.
-    const { isatty } = await import('node:tty');
-    const interactive = isatty(0) && isatty(2) && !io.env.CI;
+    const interactive = (await io.isInteractive()) && !io.env.CI;
     if (!interactive)
       throw missingRequiredOptionsError(
         spec.name,
@@ -126,6 +124,9 @@ export async function runCommand(
     await promptForMissing(spec, args, io, missing);
   }
 
+  // Per invocation, not per process (the store's own set did that): tests run main() many times in one process.
+  const warned = new Set<string>();
+  const warn = (text: string) => io.err(asLine(`Warning: ${text}`));
   const context: CommandContext = {
     configPath: resolveConfigPath(stringOption(args, 'config') ?? globals.config, io.env),
     env: io.env,
@@ -134,7 +135,12 @@ export async function runCommand(
     },
     print: (text) => io.out(asLine(text)),
     report: (text) => io.err(asLine(text)),
-    warn: (text) => io.err(asLine(`Warning: ${text}`)),
+    warn,
+    warnOnce: (text) => {
+      if (warned.has(text)) return;
+      warned.add(text);
+      warn(text);
+    },
     writeStderr: (text) => io.err(text),
     addFailureFields: (fields) => Object.assign(failure.fields, fields),
   };

@@ -13,6 +13,11 @@ main({
   get stderrStream() {
     return process.stderr;
   },
+  isInteractive: async () => {
+    // node:tty loads node:net: only a command that may prompt pays for it.
+    const { isatty } = await import('node:tty');
+    return isatty(0) && isatty(2);
+  },
   rawArgv: () => procCmdline(readFileSync),
   out: (text) => writeToDescriptor(1, text),
   err: (text) => writeToDescriptor(2, text),

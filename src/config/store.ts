@@ -4,7 +4,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { describeErrno, describeErrnoCode, errnoCode } from '../util/errno.js';
-import { writeToDescriptor } from '../util/fd-output.js';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from '../util/file-modes.js';
 import { parsePlainJson } from '../util/plain-data.js';
 import { folderProblem, readableByOthers, writableByOthers } from '../util/safe-fs.js';
@@ -13,8 +12,8 @@ import { describeSchemaIssue } from '../util/schema-issue.js';
 import { checkConfig, CONFIG_VERSION, emptyConfig, type ConfigDocument } from './schema.js';
 
 export interface ReadOptions {
-  /** Told when the file holds a token and others may read it; default: one 'Warning: …' line on stderr per file. */
-  warn?: (text: string) => void;
+  /** Told when the file holds a token and others may read it (the CLI's stderr, the service's log). */
+  warn: (text: string) => void;
 }
 
 /** A one-line reason for a failed file operation, naming the path. */
@@ -68,16 +67,6 @@ function checkPermissions(path: string, realPath: string): Stats | undefined {
   const writable = writableByOthers(stats!);
   if (writable) throw new ConfigError(`Config file ${path} ${writable}, so anyone could redirect its token: run chmod 600 ${path}`);
   return stats!;
-}
-
-const warnedFiles = new Set<string>();
-
-function warnOnStderr(path: string): (text: string) => void {
-  return (text) => {
-    if (warnedFiles.has(path)) return;
-    warnedFiles.add(path);
-    writeToDescriptor(2, `Warning: ${text}\n`);
-  };
 }
 
 function holdsToken(config: ConfigDocument): boolean {
@@ -143,14 +132,13 @@ function readExisting(path: string, realPath: string): ConfigDocument {
  * The configuration, or undefined when there is no file yet. Throws ConfigError for any other problem,
  * also when others may write the file or its folder; warns when others may read a file that holds a token.
  */
-export async function readConfig(path: string, options: ReadOptions = {}): Promise<ConfigDocument | undefined> {
+export async function readConfig(path: string, options: ReadOptions): Promise<ConfigDocument | undefined> {
   const { realPath, exists } = locate(path);
   if (!exists) return undefined;
   const stats = checkPermissions(path, realPath);
   const config = readExisting(path, realPath);
   const readable = stats && readableByOthers(stats);
-  if (readable && holdsToken(config))
-    (options.warn ?? warnOnStderr(realPath))(`Config file ${path} ${readable} and holds a token: run chmod 600 ${path}`);
+  if (readable && holdsToken(config)) options.warn(`Config file ${path} ${readable} and holds a token: run chmod 600 ${path}`);
   return config;
 }
 

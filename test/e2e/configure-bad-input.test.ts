@@ -1,5 +1,6 @@
 // Bad input to configure and get: the documented exit code, one clear line (plus asadmin's outcome
-// line), no stack trace, and a config file left exactly as it was.
+// line), no stack trace, and a config file left exactly as it was. Through main() in-process; the
+// permission cases through the built CLI, which they run as another uid.
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ const VALID = ['--enabled', '--roomName=ops', `--token=${TOKEN}`];
 
 let sandbox: Sandbox;
 beforeEach(() => {
-  sandbox = createSandbox();
+  sandbox = createSandbox({}, { inProcess: true });
 });
 afterEach(() => sandbox.remove());
 afterAll(() => {
@@ -260,7 +261,7 @@ describe('permissions', () => {
     if (ids?.uid !== undefined) chownSync(dirname(config), ids.uid, ids.gid!);
     writeFileSync(config, JSON.stringify({ version: 1, targets: {} }));
     chmodSync(config, 0o000);
-    const result = await sandbox.run(['--config', config, CONFIGURE, ...VALID], ids);
+    const result = await sandbox.runBinary(['--config', config, CONFIGURE, ...VALID], ids);
     expect(result.code).toBe(1);
     expectOneClearLine(result.stderr, `Cannot read config file ${config}: permission denied`, CONFIGURE);
     chmodSync(config, 0o600);
@@ -273,7 +274,7 @@ describe('permissions', () => {
     mkdirSync(folder);
     writeFileSync(config, JSON.stringify({ version: 1, targets: {} }), { mode: 0o644 });
     chmodSync(folder, 0o555);
-    const result = await sandbox.run(['--config', config, CONFIGURE, ...VALID], ids);
+    const result = await sandbox.runBinary(['--config', config, CONFIGURE, ...VALID], ids);
     expect(result.code).toBe(1);
     expectOneClearLine(result.stderr, `Cannot write config file ${config}: permission denied`, CONFIGURE);
     expect(readFileSync(config, 'utf8')).toBe(JSON.stringify({ version: 1, targets: {} }));

@@ -1,4 +1,6 @@
-// notification-hipchat-configure and get-hipchat-notifier-configuration, end to end through the built CLI.
+// notification-hipchat-configure and get-hipchat-notifier-configuration, end to end through main()
+// in-process; the built CLI where a process of its own is the point (a terminal, the version it was
+// built with, processes writing at once).
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ const GET = 'get-hipchat-notifier-configuration';
 
 let sandbox: Sandbox;
 beforeEach(() => {
-  sandbox = createSandbox();
+  sandbox = createSandbox({}, { inProcess: true });
 });
 afterEach(() => sandbox.remove());
 
@@ -298,7 +300,7 @@ describe('help and version', () => {
 
   it('prints the version', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    expect(await sandbox.run(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(await sandbox.runBinary(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it('shows help on stderr and exits 2 with no subcommand', async () => {
@@ -312,7 +314,7 @@ describe('concurrency', () => {
   it('20 processes configuring 20 targets at once leave one valid file holding all 20', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        configure('--enabled', `--roomName=room-${index}`, `--token=${TOKEN}`, `--target=t${index}`),
+        sandbox.runBinary([CONFIGURE, '--enabled', `--roomName=room-${index}`, `--token=${TOKEN}`, `--target=t${index}`]),
       ),
     );
     expect(results.map((result) => result.code)).toEqual(Array(20).fill(0));

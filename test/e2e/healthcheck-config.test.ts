@@ -1,4 +1,5 @@
-// The notification service and health check configuration commands, end to end through the built CLI:
+// The notification service and health check configuration commands, end to end through main() in-process
+// (they only read and write files and print; the service suites run them through the built CLI):
 // exact output, defaults, stored values kept, asadmin's errors, --dynamic.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,7 +11,7 @@ const TOKEN = 'healthcheckConfigToken0123456789';
 
 let sandbox: Sandbox;
 beforeEach(() => {
-  sandbox = createSandbox();
+  sandbox = createSandbox({}, { inProcess: true });
 });
 afterEach(() => sandbox.remove());
 
@@ -459,7 +460,7 @@ describe('bad input', () => {
   it.concurrent.each(cases.map((testCase) => ({ ...testCase, name: testCase.args.join(' ') })))(
     '$name: exit $code, one clear line, nothing changed',
     async ({ args, code, message, config }) => {
-      const box = createSandbox();
+      const box = createSandbox({}, { inProcess: true });
       try {
         mkdirSync(dirname(box.configPath), { recursive: true });
         writeFileSync(box.configPath, config ?? JSON.stringify(CONFIG), { mode: 0o600 });

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { capturedOutputs, CLI, createSandbox, hasStackTrace, type RunOptions, type RunResult, type Sandbox } from './cli.js';
 import { TEST_TOKEN, type HipChatTestServer } from './hipchat-server.js';
 
@@ -68,6 +68,10 @@ export function scannedSandbox(onTestFinished: (fn: () => void) => void): Sandbo
 
 /** Call once per file: at its end, no output it captured and no file its tests left holds the token or a piece of it. */
 export function checkSecretsAfterAll(): void {
+  // A worker runs file after file (isolate: false): another file's leaks were reported there.
+  beforeAll(() => {
+    leakedFiles.length = 0;
+  });
   afterAll(() => {
     expect(capturedOutputs.filter(holdsToken)).toEqual([]);
     expect(leakedFiles).toEqual([]);

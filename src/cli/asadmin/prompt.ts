@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { InterruptedError } from '../errors.js';
 
 export interface PromptStreams {
-  input: NodeJS.ReadStream;
+  input: NodeJS.ReadableStream;
   output: NodeJS.WriteStream;
 }
 

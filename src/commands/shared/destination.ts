@@ -174,7 +174,7 @@ export async function resolveDestination(context: CommandContext, args: ParsedAr
     if (variable !== undefined && entry.fromEnv) given.set(name, entry.fromEnv(context.env[variable]!, variable, context));
   }
 
-  const stored = (await readConfig(context.configPath))?.targets[target]?.hipchat;
+  const stored = (await readConfig(context.configPath, { warn: context.warnOnce }))?.targets[target]?.hipchat;
   const values = {} as { [K in SettingName]: ValueOf<Settings[K]> | undefined };
   for (const [name, entry] of entries) {
     (values as Record<SettingName, unknown>)[name] =

@@ -56,7 +56,7 @@ export async function readTarget(
   args: ParsedArgs,
 ): Promise<{ target: string; section: TargetConfig | undefined }> {
   const target = targetName(args);
-  const section = (await readConfig(context.configPath))?.targets[target];
+  const section = (await readConfig(context.configPath, { warn: context.warnOnce }))?.targets[target];
   if (!section && target !== DEFAULT_TARGET) throw new ConfigError(`No such config named: ${target}`);
   return { target, section };
 }

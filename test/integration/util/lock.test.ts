@@ -26,17 +26,32 @@ beforeAll(async () => {
   worker = join(dir, 'worker.mjs');
   await writeFile(
     worker,
-    `import { readFile, rm, writeFile } from 'node:fs/promises';
+    `import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { withFileLock } from './lock.mjs';
 const [counter, times, mode] = process.argv.slice(2);
 const inside = counter + '.inside';
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code !== 'ESRCH';
+  }
+};
 for (let i = 0; i < Number(times); i++) {
   await withFileLock(counter, async () => {
     if (mode === 'die') process.kill(process.pid, 'SIGKILL');
-    // Two holders at once would find the other's mark.
-    await writeFile(inside, '', { flag: 'wx' }).catch(() => {
-      process.stderr.write('two holders\\n');
-      process.exit(3);
+    // Two holders at once would find the other's mark. A holder kill -9ed inside the lock leaves its mark
+    // behind: the lock was broken because that holder is dead, and so is its mark.
+    const mark = () => writeFile(inside, String(process.pid), { flag: 'wx' });
+    await mark().catch(async () => {
+      const holder = Number(await readFile(inside, 'utf8'));
+      if (holder > 0 && alive(holder)) {
+        process.stderr.write('two holders\\n');
+        process.exit(3);
+      }
+      await rm(inside);
+      await mark();
     });
     if (mode === 'chaos' && Math.random() < 0.15) {
       await rm(inside);
@@ -45,7 +60,10 @@ for (let i = 0; i < Number(times); i++) {
     const { count } = JSON.parse(await readFile(counter, 'utf8'));
     // Yield between read and write so that a second holder would lose an update.
     await new Promise((resolve) => setTimeout(resolve, 1));
-    await writeFile(counter, JSON.stringify({ count: count + 1 }));
+    // Replaced whole: a holder kill -9ed while writing must not leave a torn counter to the next one.
+    const temp = counter + '.' + process.pid + '.tmp';
+    await writeFile(temp, JSON.stringify({ count: count + 1 }));
+    await rename(temp, counter);
     await rm(inside);
   });
   process.stdout.write('+');

@@ -4,9 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/dispatch.js';
+import { runInProcess } from '../../support/cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'notifier-dispatch-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -17,22 +16,12 @@ const SEND = 'send-hipchat-notification';
 const HINT = "See 'notifier --help'.\n";
 
 async function notifier(argv: string[], options: { env?: NodeJS.ProcessEnv; rawArgv?: () => Buffer[] } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main({
-    argv,
+  const { signal, ...result } = await runInProcess(argv, {
     env: { HOME: home, NOTIFIER_STATE_DIR: join(home, 'state'), ...options.env },
-    get stdin() {
-      return Readable.from([]) as unknown as NodeJS.ReadStream;
-    },
-    get stderrStream() {
-      return process.stderr;
-    },
     rawArgv: options.rawArgv,
-    out: (text) => (stdout += text),
-    err: (text) => (stderr += text),
   });
-  return { code, stdout, stderr };
+  expect(signal).toBeNull();
+  return result;
 }
 
 describe('mistakes, with what was most likely meant', () => {
