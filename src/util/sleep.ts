@@ -1,5 +1,5 @@
-// Waiting: the longest delay Node accepts, a sleep that an AbortSignal can end early, and the backoff
-// between attempts.
+// Waiting: the longest delay Node accepts, a sleep that an AbortSignal can end early, a deadline for an
+// answer, and the backoff between attempts.
 
 /** setTimeout's longest delay (about 24.8 days): Node turns a longer one into 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -20,6 +20,21 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Calls `expired` once `ms` have passed, unless the returned cancel is called first. A timer fires in the event
+ * loop's timers phase, before the poll phase reads what arrived on the sockets: a process that got no CPU for
+ * longer than `ms` (a loaded CI runner) would call lost an answer already there to be read. So `expired` runs
+ * after one more poll phase, and not at all when that answer cancels it.
+ */
+export function deadline(ms: number, expired: () => void): () => void {
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => (immediate = setImmediate(expired)), Math.min(ms, MAX_TIMER_MS));
+  return () => {
+    clearTimeout(timer);
+    if (immediate !== undefined) clearImmediate(immediate);
+  };
 }
 
 export interface Backoff {

@@ -15,6 +15,7 @@ import {
 import { DEFAULT_TIMEOUT_MS } from '../defaults.js';
 import { CERTIFICATE_PROBLEMS } from '../../util/certificates.js';
 import { describeErrnoCode } from '../../util/errno.js';
+import { deadline } from '../../util/sleep.js';
 import { EndpointError, HipChatError } from '../errors.js';
 import type { RoomNotification } from '../message.js';
 import { axiosProxyConfig, proxyFor, tunnellingAgent } from './proxy.js';
@@ -198,10 +199,10 @@ export class HipChatClient {
     // and what axios hangs on it, alive for the whole timeout, which a bulk run pays in memory.
     const exchange = new ExchangeSignal();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const cancelDeadline = deadline(this.timeoutMs, () => {
       timedOut = true;
       exchange.abort();
-    }, this.timeoutMs);
+    });
     const onCallerAbort = () => exchange.abort();
     if (signal?.aborted) onCallerAbort();
     signal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -219,7 +220,7 @@ export class HipChatClient {
     } catch (error) {
       throw this.noAnswer(error, signal, timedOut);
     } finally {
-      clearTimeout(timer);
+      cancelDeadline();
       signal?.removeEventListener('abort', onCallerAbort);
     }
     const headers = plainHeaders(response.headers);

@@ -12,6 +12,7 @@ import { createClient, ErrorReply } from '@redis/client';
 import { createHash } from 'node:crypto';
 import { certificateProblem } from '../../util/certificates.js';
 import { redactPassword, type RedisTarget } from '../../util/redis-url.js';
+import { deadline } from '../../util/sleep.js';
 import { RateLimitStateError, RateLimitStoreUnavailableError } from '../errors.js';
 import { limitKey } from './key.js';
 import type { ApplyOptions, LimitStore } from './limiter.js';
@@ -127,13 +128,13 @@ export class RedisLimitStore implements LimitStore {
   /** Connects if need be, then EVALSHA (EVAL when the server does not have the script), all within one timeout. */
   private async attempt(payload: string, timeoutMs: number): Promise<string> {
     let sent = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelDeadline: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      cancelDeadline = deadline(timeoutMs, () => {
         // Ends the connection and whatever waits on it (the client's handshake has no timeout of its own).
         this.drop();
         reject(new AttemptError(`no answer within ${Number((timeoutMs / 1000).toFixed(1))} s`, sent, false));
-      }, timeoutMs);
+      });
     });
     const work = (async () => {
       let client: Client;
@@ -162,7 +163,7 @@ export class RedisLimitStore implements LimitStore {
     try {
       return await Promise.race([work, timeout]);
     } finally {
-      clearTimeout(timer);
+      cancelDeadline?.();
       work.catch(() => {}); // lost the race: its rejection is of no interest
     }
   }
