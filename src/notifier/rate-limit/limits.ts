@@ -174,7 +174,9 @@ export function take(state: LimitState, request: TakeRequest, now: number): Take
 export function observe(state: LimitState, room: string, windows: ServerWindows, now: number, answers = 1): LimitState {
   const next = normalized(state, now);
   const target = roomOf(next, room, now);
-  target.inFlight = Math.max(0, inFlightOf(target, now) - answers);
+  const inFlight = inFlightOf(target, now);
+  countUntilAnswered(target, inFlight, Math.min(answers, inFlight), now);
+  target.inFlight = Math.max(0, inFlight - answers);
   for (const kind of KINDS) {
     const seen = windows[kind];
     if (seen === undefined || seen.resetAt > now + HORIZON_MS) continue;
@@ -209,6 +211,33 @@ export function observe(state: LimitState, room: string, windows: ServerWindows,
     else target.flood = updated;
   }
   return next;
+}
+
+/**
+ * Makes `answered` units count against the configured rate until a period after now, their answer, rather than
+ * after their take: a request reaches the server at some moment between the two (a process that got no CPU after
+ * its take sends late), and the server counts it in the window it arrived in. The answered units are taken to be
+ * the oldest of the `inFlight` ones, which are the newest units granted; those taken more than a period ago are no
+ * longer among the grants.
+ */
+function countUntilAnswered(room: RoomState, inFlight: number, answered: number, now: number): void {
+  const granted = room.grants.reduce((sum, [, units]) => sum + units, 0);
+  let counted = Math.min(answered, Math.max(0, inFlight - granted));
+  let left = answered - counted;
+  let before = Math.max(0, granted - inFlight);
+  for (const grant of room.grants) {
+    if (left === 0) break;
+    const answeredEarlier = Math.min(before, grant[1]);
+    before -= answeredEarlier;
+    const units = Math.min(grant[1] - answeredEarlier, left);
+    left -= units;
+    // A lease's units already count from its end, which is later.
+    if (grant[0] >= now) continue;
+    grant[1] -= units;
+    counted += units;
+  }
+  room.grants = room.grants.filter(([, units]) => units > 0);
+  if (counted > 0) addGrant(room, now, counted);
 }
 
 /**

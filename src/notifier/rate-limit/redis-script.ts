@@ -107,9 +107,52 @@ local function release(state, name, units, untilAt)
   room.inFlight = math.max(0, inFlightOf(room) - units)
 end
 
+local function addGrant(room, at, units)
+  local grants = room.grants
+  local index = #grants + 1
+  while index > 1 and grants[index - 1][1] > at do index = index - 1 end
+  if index > 1 and grants[index - 1][1] == at then
+    grants[index - 1][2] = grants[index - 1][2] + units
+  else
+    table.insert(grants, index, { at, units })
+  end
+  while #grants > MAX_GRANTS do
+    local oldest = table.remove(grants, 1)
+    grants[1][2] = grants[1][2] + oldest[2]
+  end
+end
+
+-- as countUntilAnswered in limits.ts: the answered units count until a period after their answer
+local function countUntilAnswered(room, inFlight, answered)
+  local granted = 0
+  for _, grant in ipairs(room.grants) do granted = granted + grant[2] end
+  local counted = math.min(answered, math.max(0, inFlight - granted))
+  local left = answered - counted
+  local before = math.max(0, granted - inFlight)
+  for _, grant in ipairs(room.grants) do
+    if left == 0 then break end
+    local answeredEarlier = math.min(before, grant[2])
+    before = before - answeredEarlier
+    local units = math.min(grant[2] - answeredEarlier, left)
+    left = left - units
+    if grant[1] < now then
+      grant[2] = grant[2] - units
+      counted = counted + units
+    end
+  end
+  local grants = {}
+  for _, grant in ipairs(room.grants) do
+    if grant[2] > 0 then grants[#grants + 1] = grant end
+  end
+  room.grants = grants
+  if counted > 0 then addGrant(room, now, counted) end
+end
+
 local function observe(state, name, windows, answers)
   local room = roomOf(state, name)
-  room.inFlight = math.max(0, inFlightOf(room) - answers)
+  local inFlight = inFlightOf(room)
+  countUntilAnswered(room, inFlight, math.min(answers, inFlight))
+  room.inFlight = math.max(0, inFlight - answers)
   for _, kind in ipairs({ 'ratelimit', 'flood' }) do
     local seen = windows[kind]
     if seen ~= nil then
@@ -138,21 +181,6 @@ local function observe(state, name, windows, answers)
         end
       end
     end
-  end
-end
-
-local function addGrant(room, at, units)
-  local grants = room.grants
-  local index = #grants + 1
-  while index > 1 and grants[index - 1][1] > at do index = index - 1 end
-  if index > 1 and grants[index - 1][1] == at then
-    grants[index - 1][2] = grants[index - 1][2] + units
-  else
-    table.insert(grants, index, { at, units })
-  end
-  while #grants > MAX_GRANTS do
-    local oldest = table.remove(grants, 1)
-    grants[1][2] = grants[1][2] + oldest[2]
   end
 end
 

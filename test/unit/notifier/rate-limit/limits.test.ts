@@ -142,6 +142,39 @@ describe('the configured limit', () => {
   });
 });
 
+describe('a unit counts until a period after its answer (a send that left late lands in a later server window)', () => {
+  const TWO_PER_SECOND: Rate = { count: 2, perMs: 1000 };
+
+  it('the whole burst answered late: the next burst waits a period from the answers, not from the takes', () => {
+    const { state } = drain(createLimitState(), T0, TWO_PER_SECOND);
+    const answered = observe(state, ROOM, {}, T0 + 900, 2);
+    expect(takeOne(answered, T0 + 1000, TWO_PER_SECOND)).toMatchObject({ waitMs: 900, reason: 'local' });
+    expect(drain(answered, T0 + 1900, TWO_PER_SECOND).taken).toBe(2);
+  });
+
+  it('an answer is the oldest send in flight: that one counts from its answer, the newer one from its take', () => {
+    let state = takeOne(createLimitState(), T0, TWO_PER_SECOND).state;
+    state = takeOne(state, T0 + 500, TWO_PER_SECOND).state;
+    state = observe(state, ROOM, {}, T0 + 600, 1);
+    // Counted from the take, the first unit would be free at T0 + 1000; from its answer, at T0 + 1500.
+    expect(takeOne(state, T0 + 1000, TWO_PER_SECOND)).toMatchObject({ waitMs: 500, reason: 'local' });
+  });
+
+  it('a send answered more than a period after its take counts from its answer', () => {
+    let state = takeOne(createLimitState(), T0, TWO_PER_SECOND).state;
+    state = observe(state, ROOM, {}, T0 + 1500, 1);
+    expect(drain(state, T0 + 1500, TWO_PER_SECOND).taken).toBe(1);
+  });
+
+  it("a lease's units, which count from its end, are not moved earlier by their answers", () => {
+    const leased = take(createLimitState(), { room: ROOM, rate: FAST, want: 10, holdMs: 100 }, T0);
+    expect(leased).toMatchObject({ units: 10, until: T0 + 100 });
+    const answered = observe(leased.state, ROOM, {}, T0 + 50, 10);
+    expect(drain(answered, T0 + 1099, FAST).taken).toBe(990);
+    expect(drain(answered, T0 + 1100, FAST).taken).toBe(1000);
+  });
+});
+
 describe('leases', () => {
   it('takes up to the units wanted, never more than the rate allows in the hold time', () => {
     const state = createLimitState();
