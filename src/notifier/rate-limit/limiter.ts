@@ -154,7 +154,7 @@ export class SharedRateLimiter {
     this.endLease();
     try {
       await this.flushing;
-      if (this.pendingAnswers > 0 || this.pendingReleases.length > 0) await this.update({});
+      if (this.hasPending()) await this.update({});
     } finally {
       await this.store.close();
     }
@@ -165,7 +165,7 @@ export class SharedRateLimiter {
     const answers = this.pendingAnswers;
     const windows = this.pendingWindows;
     const releases = this.pendingReleases;
-    if (answers > 0) update.answers = { count: answers, windows };
+    if (answers > 0 || Object.keys(windows).length > 0) update.answers = { count: answers, windows };
     if (releases.length > 0) update.released = releases;
     this.pendingAnswers = 0;
     this.pendingWindows = {};
@@ -173,13 +173,15 @@ export class SharedRateLimiter {
     try {
       return await this.store.apply(update, timeoutMs === undefined ? {} : { timeoutMs });
     } catch (error) {
-      // What certainly did not reach the store goes with the next change. What may have reached it is not reported
-      // again (counted once at most, the limit only gets stricter; a send counted in flight counts as lost after
-      // ANSWER_MAX_MS).
-      if (error instanceof RateLimitStoreUnavailableError && !error.mayHaveApplied) {
-        this.pendingAnswers += answers;
+      if (error instanceof RateLimitStoreUnavailableError) {
+        // The windows go with the next change in any case: a window stated twice is the same window. Counts that
+        // may have reached the store are not reported again (counted once at most, the limit only gets stricter;
+        // a send counted in flight counts as lost after ANSWER_MAX_MS); those that certainly did not, go again.
         this.pendingWindows = mergeWindows(windows, this.pendingWindows);
-        this.pendingReleases = [...releases, ...this.pendingReleases];
+        if (!error.mayHaveApplied) {
+          this.pendingAnswers += answers;
+          this.pendingReleases = [...releases, ...this.pendingReleases];
+        }
       }
       throw error;
     }
@@ -206,12 +208,16 @@ export class SharedRateLimiter {
     return urgent;
   }
 
+  private hasPending(): boolean {
+    return this.pendingAnswers > 0 || this.pendingReleases.length > 0 || Object.keys(this.pendingWindows).length > 0;
+  }
+
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
     setImmediate(() => {
       this.flushQueued = false;
-      if (this.pendingAnswers === 0 && this.pendingReleases.length === 0) return;
+      if (!this.hasPending()) return;
       // Nobody awaits a flush: a failure shows again in the next acquire(), and on its own only leaves the sends
       // counted in flight until they count as lost (ANSWER_MAX_MS).
       this.flushing = this.update({}).catch(() => {});

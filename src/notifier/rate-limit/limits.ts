@@ -431,7 +431,10 @@ export interface LimitUpdate {
   rate: Rate;
   /** Units taken but never sent (ended leases, requests that never left). */
   released?: { units: number; until: number }[];
-  /** Answers since the last update, and the windows they showed (the latest of each). */
+  /**
+   * Answers since the last update, and the windows they showed (the latest of each). A count of 0 states windows
+   * again, after a report that may not have arrived.
+   */
   answers?: { count: number; windows: ServerWindows };
   /** Units wanted now, if any. */
   take?: { want: number; holdMs: number };
@@ -440,8 +443,7 @@ export interface LimitUpdate {
 export function applyUpdate(state: LimitState, update: LimitUpdate, now: number): { state: LimitState; taken?: TakeResult } {
   let next = state;
   for (const { units, until } of update.released ?? []) next = release(next, update.room, units, until, now);
-  if (update.answers !== undefined && update.answers.count > 0)
-    next = observe(next, update.room, update.answers.windows, now, update.answers.count);
+  if (update.answers !== undefined) next = observe(next, update.room, update.answers.windows, now, update.answers.count);
   if (update.take === undefined) return { state: normalized(next, now) };
   const taken = take(next, { room: update.room, rate: update.rate, want: update.take.want, holdMs: update.take.holdMs }, now);
   return { state: taken.state, taken };

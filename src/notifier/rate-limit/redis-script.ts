@@ -245,7 +245,7 @@ end
 
 local state = normalized(load())
 for _, released in ipairs(update.released or {}) do release(state, update.room, released.units, released['until']) end
-if update.answers ~= nil and update.answers.count > 0 then observe(state, update.room, update.answers.windows, update.answers.count) end
+if update.answers ~= nil then observe(state, update.room, update.answers.windows, update.answers.count) end
 local reply = ''
 if update.take ~= nil then
   state = normalized(state)

@@ -6,10 +6,10 @@ import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RateLimitStateError } from '../../../../src/notifier/errors.js';
+import { RateLimitStateError, RateLimitStoreUnavailableError } from '../../../../src/notifier/errors.js';
 import { FileLimitStore } from '../../../../src/notifier/rate-limit/file-store.js';
-import { SharedRateLimiter } from '../../../../src/notifier/rate-limit/limiter.js';
-import type { LimitState } from '../../../../src/notifier/rate-limit/limits.js';
+import { SharedRateLimiter, type LimitStore } from '../../../../src/notifier/rate-limit/limiter.js';
+import { applyUpdate, createLimitState, type LimitState } from '../../../../src/notifier/rate-limit/limits.js';
 import type { Rate } from '../../../../src/util/rate.js';
 
 const T0 = 1_700_000_000_000;
@@ -483,5 +483,45 @@ describe('the state on disk', () => {
     );
     await limiter({ count: 5, perMs: 60_000 }, clock).acquire();
     expect(readdirSync(join(stateDir, 'limits'))).toEqual([stateFiles()[0]]);
+  });
+});
+
+describe('a report that may not have reached the store', () => {
+  /** The state in memory, applied as a store would; `loseNext` makes the next update fail as a reply lost on the way. */
+  function memoryStore(clock: Clock) {
+    const memory = { state: createLimitState(), loseNext: false };
+    const store: LimitStore = {
+      apply: async (update) => {
+        if (memory.loseNext) {
+          memory.loseNext = false;
+          throw new RateLimitStoreUnavailableError('no answer', { mayHaveApplied: true });
+        }
+        const { state, taken } = applyUpdate(memory.state, update, clock.now());
+        memory.state = state;
+        return taken;
+      },
+      close: async () => {},
+    };
+    return { memory, store };
+  }
+
+  it('states its windows again with the next change, but not its counts (counted twice, they would loosen the limit)', async () => {
+    const clock = fakeClock();
+    const { memory, store } = memoryStore(clock);
+    const rate = { count: 100, perMs: 1000 };
+    const sender = new SharedRateLimiter({ store, room: ROOM, rate, now: clock.now, sleep: clock.sleep });
+    await sender.acquire();
+    memory.loseNext = true;
+    const reset = String(Math.floor(T0 / 1000) + 60);
+    // A used-up window is reported at once: that report is the one lost.
+    await sender.observe({ 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+    await sender.close();
+    expect(memory.state.token).toMatchObject({ limit: 5, remaining: 0 });
+    // The lost report's answer is not counted again: the send still counts as in flight.
+    expect(memory.state.rooms[0]).toMatchObject({ inFlight: 1 });
+    const other = new SharedRateLimiter({ store, room: ROOM, rate, now: clock.now, sleep: clock.sleep });
+    const reasons: string[] = [];
+    await expect(other.acquire({ onWait: (_, reason) => (reasons.push(reason), giveUp()) })).rejects.toThrow(GiveUp);
+    expect(reasons).toEqual(['ratelimit']);
   });
 });
