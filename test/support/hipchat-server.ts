@@ -18,7 +18,13 @@ export const TEST_TOKEN = 'test-token-0123456789abcdef';
 export type HipChatServerOptions = LocalHipChatOptions;
 export type HipChatTestServer = LocalHipChat;
 
-/** The local HipChat on 127.0.0.1, port 0 (or `options.port`), with the test defaults above; `options` win. */
+/** The local HipChat on 127.0.0.1, port 0 (or `options.port`), with the test defaults above; `options` win (a limit given as undefined is the default, off). */
 export function startHipChatServer(options: HipChatServerOptions = {}): Promise<HipChatTestServer> {
-  return startLocalHipChat({ tokens: [TEST_TOKEN], record: true, tokenLimit: null, floodLimit: null, ...options });
+  return startLocalHipChat({
+    tokens: [TEST_TOKEN],
+    record: true,
+    ...options,
+    tokenLimit: options.tokenLimit ?? null,
+    floodLimit: options.floodLimit ?? null,
+  });
 }

@@ -43,8 +43,15 @@ export function useServiceTestSetup(): {
   afterAll(() => {
     expect(capturedOutputs.filter((output) => output.includes(TEST_TOKEN))).toEqual([]);
   });
+  // The outage tests close a server and open it again on its port. Other test files, run at the same time,
+  // listen on port 0 of 127.0.0.1 and may be given that port in between; the service would then deliver to their
+  // server. On a loopback address of each sandbox's own, nobody else can take it.
+  let host = '127.0.0.1';
+  beforeEach(() => {
+    host = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+  });
   const startServer = async (options: HipChatServerOptions = {}) => {
-    const server = await startHipChatServer(options);
+    const server = await startHipChatServer({ host, ...options });
     servers.push(server);
     return server;
   };
