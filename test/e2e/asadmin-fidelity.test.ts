@@ -1,9 +1,8 @@
-// asadmin fidelity, round two (issue 13): one test per point of the issue, through main() in-process (point 4,
-// with its service and its dates in $TZ, through the built CLI). Each expected text is Payara's own
-// (payara/Payara at payara-server-4.1.2.181), its source line quoted beside it; where notifier differs on
-// purpose the README's "Differences from asadmin" table says why. The test-hipchat-notifier-configuration
-// texts are asserted in send/network.test.ts and the prompt in configure-get.test.ts, whose expectations
-// these points changed.
+// asadmin fidelity, round two (issue 13): one test per point of the issue, through the built CLI. Each
+// expected text is Payara's own (payara/Payara at payara-server-4.1.2.181), its source line quoted beside
+// it; where notifier differs on purpose the README's "Differences from asadmin" table says why. The
+// test-hipchat-notifier-configuration texts are asserted in send/network.test.ts and the prompt in
+// configure-get.test.ts, whose expectations these points changed.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,9 +23,8 @@ afterAll(async () => {
   for (const sandbox of sandboxes) sandbox.remove();
 });
 
-/** The commands run in-process; with a service, in processes of their own (TZ is a process's own). */
-function sandbox(withService = false): Sandbox {
-  const created = withService ? createSandbox({ TZ: 'UTC' }) : createSandbox({}, { inProcess: true });
+function sandbox(): Sandbox {
+  const created = createSandbox({ TZ: 'UTC' });
   sandboxes.push(created);
   return created;
 }
@@ -166,7 +164,7 @@ describe.concurrent('asadmin fidelity (issue 13)', () => {
   });
 
   it("4. the service keeps a bounded history that outlives it, and list-historic-healthchecks prints Payara's table", async () => {
-    const box = sandbox(true);
+    const box = sandbox();
     const server = await startHipChatServer();
     servers.push(server);
     const cpu = { enabled: true, time: 50, unit: 'MILLISECONDS', checkerName: 'CPUC' };
