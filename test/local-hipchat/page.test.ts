@@ -145,7 +145,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
     }
 
     it('shows a notification sent with the CLI without a reload, newest first, in its colour', async () => {
-      const s = await server({ floodLimit: { limit: 30, windowMs: 60_000 } });
+      // Windows are aligned to the clock: a day's, so that the test's two sends do not fall in two of them (a
+      // minute's did, once, when the test ran across the turn of a minute).
+      const s = await server({ floodLimit: { limit: 30, windowMs: 86_400_000 } });
       const sandbox = createSandbox();
       closeLater({ close: () => sandbox.remove() });
       writeConfig(sandbox, s, '30/60s');

@@ -377,10 +377,11 @@ describe('rate limits', () => {
   });
 
   it('setLimits replaces the given limits with fresh windows and keeps the others', async () => {
-    const s = await server({ floodLimit: { limit: 1, windowMs: 60_000 } });
+    // Days' windows (aligned to the clock): the sends below cannot straddle two.
+    const s = await server({ floodLimit: { limit: 1, windowMs: 86_400_000 } });
     expect((await send(s, { message: 'x' })).status).toBe(204);
     expect((await send(s, { message: 'x' })).status).toBe(429);
-    s.setLimits({ tokenLimit: { limit: 5, windowMs: 60_000 } });
+    s.setLimits({ tokenLimit: { limit: 5, windowMs: 86_400_000 } });
     const r = await send(s, { message: 'x' });
     expect(r.status).toBe(429);
     expect(r.headers.get('x-ratelimit-remaining')).toBe('5');
