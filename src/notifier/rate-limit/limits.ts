@@ -136,7 +136,7 @@ export function take(state: LimitState, request: TakeRequest, now: number): Take
   const block = (ms: number, why: LimitReason) => {
     if (ms > waitMs) [waitMs, reason] = [ms, why];
   };
-  const used = room.grants.reduce((sum, [, units]) => sum + units, 0);
+  const used = unitsGranted(room.grants);
   const freeLocal = rate.count - used;
   if (freeLocal < 1) block(localFreeAt(room.grants, used - (rate.count - 1), rate) - now, 'local');
   const windows: [WindowKind, TrackedWindow | undefined][] = [
@@ -221,7 +221,7 @@ export function observe(state: LimitState, room: string, windows: ServerWindows,
  * longer among the grants.
  */
 function countUntilAnswered(room: RoomState, inFlight: number, answered: number, now: number): void {
-  const granted = room.grants.reduce((sum, [, units]) => sum + units, 0);
+  const granted = unitsGranted(room.grants);
   let counted = Math.min(answered, Math.max(0, inFlight - granted));
   let left = answered - counted;
   let before = Math.max(0, granted - inFlight);
@@ -413,6 +413,10 @@ function localFreeAt(grants: [number, number][], needed: number, rate: Rate): nu
 }
 
 /** Adds a grant in time order; beyond MAX_GRANTS the two oldest merge into the later one, which only makes the limit stricter. */
+function unitsGranted(grants: readonly [number, number][]): number {
+  return grants.reduce((sum, [, units]) => sum + units, 0);
+}
+
 function addGrant(room: RoomState, at: number, units: number): void {
   const grants = room.grants;
   let index = grants.length;

@@ -107,6 +107,12 @@ local function release(state, name, units, untilAt)
   room.inFlight = math.max(0, inFlightOf(room) - units)
 end
 
+local function unitsGranted(grants)
+  local units = 0
+  for _, grant in ipairs(grants) do units = units + grant[2] end
+  return units
+end
+
 local function addGrant(room, at, units)
   local grants = room.grants
   local index = #grants + 1
@@ -124,8 +130,7 @@ end
 
 -- as countUntilAnswered in limits.ts: the answered units count until a period after their answer
 local function countUntilAnswered(room, inFlight, answered)
-  local granted = 0
-  for _, grant in ipairs(room.grants) do granted = granted + grant[2] end
+  local granted = unitsGranted(room.grants)
   local counted = math.min(answered, math.max(0, inFlight - granted))
   local left = answered - counted
   local before = math.max(0, granted - inFlight)
@@ -193,8 +198,7 @@ local function take(state, name, want, holdMs)
   end
   room.grants = grants
   local waitMs, reason = 0, nil
-  local used = 0
-  for _, grant in ipairs(grants) do used = used + grant[2] end
+  local used = unitsGranted(grants)
   local freeLocal = rate.count - used
   if freeLocal < 1 then
     local needed, freed, freeAt = used - (rate.count - 1), 0, nil
