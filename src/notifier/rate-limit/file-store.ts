@@ -14,7 +14,15 @@ import { openRegular, privateFolderChain } from '../../util/safe-fs.js';
 import { RateLimitStateError } from '../errors.js';
 import { limitKey } from './key.js';
 import type { LimitStore } from './limiter.js';
-import { applyUpdate, exhaustedLimitState, isLimitState, type LimitState, type LimitUpdate, type TakeOutcome } from './limits.js';
+import {
+  applyUpdate,
+  createLimitState,
+  exhaustedLimitState,
+  readLimitState,
+  type LimitState,
+  type LimitUpdate,
+  type TakeOutcome,
+} from './limits.js';
 
 /** Padding beyond this is cut off (the cut may be lost in a crash: what is left is still valid JSON). */
 const MAX_PADDING = 4096;
@@ -90,10 +98,10 @@ export class FileLimitStore implements LimitStore {
 
 /** The stored state; an empty file is a new one, an unreadable or damaged one counts the room's limit as used. */
 function parseState(text: string, update: LimitUpdate, now: number): LimitState {
-  if (text.trim() === '') return { version: 2, rooms: [] };
+  if (text.trim() === '') return createLimitState();
   try {
-    const stored: unknown = JSON.parse(text);
-    if (isLimitState(stored)) return stored;
+    const stored = readLimitState(JSON.parse(text));
+    if (stored !== undefined) return stored;
   } catch {
     // damaged: below
   }

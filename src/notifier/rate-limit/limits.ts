@@ -11,6 +11,11 @@
 // count it down between answers, and sends still waiting for their answer ("in flight") are counted against a
 // window first seen, or begun, after they were taken: they may still land in it.
 //
+// A unit counts against the configured limit from its take until a period after its answer: the server counts a
+// request when it arrives, at some moment between the two (a process that got no CPU after its take sends late).
+// So a unit still unanswered a period after its take keeps counting until its answer comes; one with no answer
+// ANSWER_MAX_MS after it was taken failed without one (its sender was killed) and counts no more.
+//
 // A sender that goes fast may take several units at once (a lease) to be sent before `until`, so that the
 // shared state is not read and written for every message. A grant is recorded at its `until`, the latest
 // moment it may be sent, so that the configured limit holds however late in its lease a unit goes out.
@@ -53,14 +58,17 @@ export interface RoomState {
   /** The configured limit's period when it last took: how long a grant counts. */
   periodMs: number;
   flood?: TrackedWindow;
-  /** Units taken whose answer has not come (nor been given back). */
-  inFlight: number;
+  /**
+   * Units taken whose answer has not come (nor been given back): [until, units], in time order, `until` being the
+   * time of the grant they were taken in. Answers are taken to be the oldest units'.
+   */
+  inFlight: [number, number][];
   lastTakenAt: number;
 }
 
 /** Everything one token uses at one API URL. */
 export interface LimitState {
-  version: 2;
+  version: 3;
   token?: TrackedWindow;
   rooms: RoomState[];
 }
@@ -100,7 +108,7 @@ export const ANSWER_MAX_MS = 60_000;
 export const UNKNOWN_END_RECHECK_MS = 250;
 /** A room nobody has sent to for this long is forgotten, its window with it (HipChat's are at most minutes long). */
 const ROOM_FORGET_MS = 3_600_000;
-/** Enough grants to keep the limit exact for a slow sender; older ones are merged into later ones. */
+/** Enough grants (and takes in flight) to keep the limit exact for a slow sender; older ones are merged into later ones. */
 const MAX_GRANTS = 64;
 /** A lease takes at most this share of what a server window has left, so that other senders are not starved. */
 const LEASE_SHARE = 4;
@@ -108,7 +116,7 @@ const LEASE_SHARE = 4;
 const SKEW_THRESHOLD_MS = 1500;
 
 export function createLimitState(): LimitState {
-  return { version: 2, rooms: [] };
+  return { version: 3, rooms: [] };
 }
 
 /**
@@ -116,7 +124,7 @@ export function createLimitState(): LimitState {
  * lets more than the limit through), no server window known.
  */
 export function exhaustedLimitState(room: string, rate: Rate, now: number): LimitState {
-  return { version: 2, rooms: [{ room, grants: [[now, rate.count]], periodMs: rate.perMs, inFlight: 0, lastTakenAt: now }] };
+  return { version: 3, rooms: [{ room, grants: [[now, rate.count]], periodMs: rate.perMs, inFlight: [], lastTakenAt: now }] };
 }
 
 /**
@@ -136,9 +144,9 @@ export function take(state: LimitState, request: TakeRequest, now: number): Take
   const block = (ms: number, why: LimitReason) => {
     if (ms > waitMs) [waitMs, reason] = [ms, why];
   };
-  const used = unitsGranted(room.grants);
+  const used = unitsIn(room.grants) + unitsIn(unansweredLate(room, now));
   const freeLocal = rate.count - used;
-  if (freeLocal < 1) block(localFreeAt(room.grants, used - (rate.count - 1), rate) - now, 'local');
+  if (freeLocal < 1) block(localFreeAt(room, used - (rate.count - 1), now) - now, 'local');
   const windows: [WindowKind, TrackedWindow | undefined][] = [
     ['ratelimit', next.token],
     ['flood', room.flood],
@@ -156,9 +164,9 @@ export function take(state: LimitState, request: TakeRequest, now: number): Take
     if (window !== undefined) units = Math.min(units, Math.max(1, Math.floor(window.remaining / LEASE_SHARE)));
   // A single unit is sent at once; a lease's units may go out until its end.
   const until = units > 1 ? now + holdMs : now;
-  addGrant(room, until, units);
+  addEntry(room.grants, until, units);
   for (const [, window] of windows) if (window !== undefined) window.remaining -= units;
-  room.inFlight = inFlightOf(room, now) + units;
+  addEntry(room.inFlight, until, units);
   room.lastTakenAt = now;
   return { state: next, waitMs: 0, units, at: now, until };
 }
@@ -174,14 +182,12 @@ export function take(state: LimitState, request: TakeRequest, now: number): Take
 export function observe(state: LimitState, room: string, windows: ServerWindows, now: number, answers = 1): LimitState {
   const next = normalized(state, now);
   const target = roomOf(next, room, now);
-  const inFlight = inFlightOf(target, now);
-  countUntilAnswered(target, inFlight, Math.min(answers, inFlight), now);
-  target.inFlight = Math.max(0, inFlight - answers);
+  countUntilAnswered(target, answers, now);
   for (const kind of KINDS) {
     const seen = windows[kind];
     if (seen === undefined || seen.resetAt > now + HORIZON_MS) continue;
     const current = kind === 'ratelimit' ? next.token : target.flood;
-    const inFlight = kind === 'ratelimit' ? next.rooms.reduce((sum, other) => sum + inFlightOf(other, now), 0) : target.inFlight;
+    const inFlight = kind === 'ratelimit' ? unitsInFlight(next) : unitsIn(target.inFlight);
     const named = seen.reset === undefined ? {} : { reset: seen.reset };
     let updated: TrackedWindow | undefined;
     if (seen.resetAt <= now) {
@@ -214,30 +220,26 @@ export function observe(state: LimitState, room: string, windows: ServerWindows,
 }
 
 /**
- * Makes `answered` units count against the configured rate until a period after now, their answer, rather than
- * after their take: a request reaches the server at some moment between the two (a process that got no CPU after
- * its take sends late), and the server counts it in the window it arrived in. The answered units are taken to be
- * the oldest of the `inFlight` ones, which are the newest units granted; those taken more than a period ago are no
- * longer among the grants.
+ * Records `answered` answers of the room's units in flight, the oldest first: each counts against the configured
+ * rate until a period after now, its answer, rather than after its take (see the top of this file).
  */
-function countUntilAnswered(room: RoomState, inFlight: number, answered: number, now: number): void {
-  const granted = unitsGranted(room.grants);
-  let counted = Math.min(answered, Math.max(0, inFlight - granted));
-  let left = answered - counted;
-  let before = Math.max(0, granted - inFlight);
-  for (const grant of room.grants) {
+function countUntilAnswered(room: RoomState, answered: number, now: number): void {
+  let left = answered;
+  let counted = 0;
+  for (const entry of room.inFlight) {
     if (left === 0) break;
-    const answeredEarlier = Math.min(before, grant[1]);
-    before -= answeredEarlier;
-    const units = Math.min(grant[1] - answeredEarlier, left);
+    const units = Math.min(entry[1], left);
+    entry[1] -= units;
     left -= units;
+    const [until] = entry;
     // A lease's units already count from its end, which is later.
-    if (grant[0] >= now) continue;
-    grant[1] -= units;
+    if (until >= now) continue;
+    // Out of their grant, unless it has left the period already (they were counted apart since).
+    if (until + room.periodMs > now) removeUnits(room.grants, until, units);
     counted += units;
   }
-  room.grants = room.grants.filter(([, units]) => units > 0);
-  if (counted > 0) addGrant(room, now, counted);
+  room.inFlight = room.inFlight.filter(([, units]) => units > 0);
+  if (counted > 0) addEntry(room.grants, now, counted);
 }
 
 /**
@@ -247,18 +249,10 @@ function countUntilAnswered(room: RoomState, inFlight: number, answered: number,
 export function release(state: LimitState, room: string, units: number, until: number, now: number): LimitState {
   const next = normalized(state, now);
   const target = roomOf(next, room, now);
-  let left = units;
-  // The grant at `until`, or the later ones it may have been merged into.
-  for (const grant of target.grants) {
-    if (grant[0] < until || left === 0) continue;
-    const back = Math.min(left, grant[1]);
-    grant[1] -= back;
-    left -= back;
-  }
-  target.grants = target.grants.filter(([, count]) => count > 0);
+  removeUnits(target.grants, until, units);
+  removeUnits(target.inFlight, until, units);
   for (const window of [next.token, target.flood])
     if (window !== undefined) window.remaining = Math.min(window.limit, window.remaining + units);
-  target.inFlight = Math.max(0, inFlightOf(target, now) - units);
   return next;
 }
 
@@ -289,22 +283,34 @@ export function parseRateLimitHeaders(headers: Record<string, string | string[] 
   return windows;
 }
 
+/**
+ * A state read back from storage, or undefined when it is damaged. One written by notifier 0.1 (version 2, which
+ * kept only how many units were in flight) is read as those units taken at its last take.
+ */
+export function readLimitState(value: unknown): LimitState | undefined {
+  if (isRecord(value) && value.version === 2 && Array.isArray(value.rooms)) {
+    const rooms = value.rooms.map((room: unknown) =>
+      isRecord(room) && isFiniteNumber(room.inFlight) && isFiniteNumber(room.lastTakenAt)
+        ? { ...room, inFlight: room.inFlight > 0 ? [[room.lastTakenAt, room.inFlight]] : [] }
+        : room,
+    );
+    value = { ...value, version: 3, rooms };
+  }
+  return isLimitState(value) ? value : undefined;
+}
+
 /** Checks a value read back from storage. */
 export function isLimitState(value: unknown): value is LimitState {
-  if (!isRecord(value) || value.version !== 2 || !Array.isArray(value.rooms)) return false;
+  if (!isRecord(value) || value.version !== 3 || !Array.isArray(value.rooms)) return false;
   if (value.token !== undefined && !isTrackedWindow(value.token)) return false;
   return value.rooms.every(
     (room: unknown) =>
       isRecord(room) &&
       typeof room.room === 'string' &&
-      Array.isArray(room.grants) &&
-      room.grants.every(
-        (grant: unknown) => Array.isArray(grant) && grant.length === 2 && isFiniteNumber(grant[0]) && isPositive(grant[1]),
-      ) &&
+      isEntryList(room.grants) &&
       isPositive(room.periodMs) &&
       (room.flood === undefined || isTrackedWindow(room.flood)) &&
-      isFiniteNumber(room.inFlight) &&
-      room.inFlight >= 0 &&
+      isEntryList(room.inFlight) &&
       isFiniteNumber(room.lastTakenAt),
   );
 }
@@ -317,6 +323,13 @@ function isTrackedWindow(value: unknown): boolean {
     value.remaining >= 0 &&
     (value.resetAt === null || isFiniteNumber(value.resetAt)) &&
     (value.reset === undefined || isFiniteNumber(value.reset))
+  );
+}
+
+function isEntryList(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((entry: unknown) => Array.isArray(entry) && entry.length === 2 && isFiniteNumber(entry[0]) && isPositive(entry[1]))
   );
 }
 
@@ -337,25 +350,20 @@ function isPositive(value: unknown): value is number {
  * passed rolled over, grants older than their period dropped, and rooms with nothing left to track removed.
  */
 function normalized(state: LimitState, now: number): LimitState {
-  const totalInFlight = state.rooms.reduce((sum, entry) => sum + inFlightOf(entry, now), 0);
   const rooms: RoomState[] = [];
   for (const entry of state.rooms) {
-    const grants = entry.grants
-      .filter(([at]) => at <= now + HORIZON_MS && at + entry.periodMs > now)
-      .map(([at, units]) => [at, units] as [number, number]);
+    const grants = entriesBefore(entry.grants, now + HORIZON_MS).filter(([at]) => at + entry.periodMs > now);
+    const inFlight = entriesBefore(entry.inFlight, now + HORIZON_MS).filter(([until]) => until + ANSWER_MAX_MS > now);
     const lastTakenAt = entry.lastTakenAt > now + HORIZON_MS ? now : entry.lastTakenAt;
-    const room: RoomState = { room: entry.room, grants, periodMs: entry.periodMs, inFlight: entry.inFlight, lastTakenAt };
-    const flood = entry.flood && rolledOver(entry.flood, now, inFlightOf(room, now));
+    const room: RoomState = { room: entry.room, grants, periodMs: entry.periodMs, inFlight, lastTakenAt };
+    const flood = entry.flood && rolledOver(entry.flood, now, unitsIn(inFlight));
     if (flood !== undefined) room.flood = flood;
     const idle =
-      grants.length === 0 &&
-      inFlightOf(room, now) === 0 &&
-      (flood === undefined || flood.resetAt === null) &&
-      now - lastTakenAt > ROOM_FORGET_MS;
+      grants.length === 0 && inFlight.length === 0 && (flood === undefined || flood.resetAt === null) && now - lastTakenAt > ROOM_FORGET_MS;
     if (!idle) rooms.push(room);
   }
-  const next: LimitState = { version: 2, rooms };
-  const token = state.token && rolledOver(state.token, now, totalInFlight);
+  const next: LimitState = { version: 3, rooms };
+  const token = state.token && rolledOver(state.token, now, unitsInFlight(next));
   if (token !== undefined) next.token = token;
   return next;
 }
@@ -392,41 +400,73 @@ function endedAlready(tracked: TrackedWindow, seen: ServerWindow): boolean {
 function roomOf(state: LimitState, room: string, now: number): RoomState {
   let entry = state.rooms.find((candidate) => candidate.room === room);
   if (entry === undefined) {
-    entry = { room, grants: [], periodMs: 1, inFlight: 0, lastTakenAt: now };
+    entry = { room, grants: [], periodMs: 1, inFlight: [], lastTakenAt: now };
     state.rooms.push(entry);
   }
   return entry;
 }
 
-function inFlightOf(room: RoomState, now: number): number {
-  return now - room.lastTakenAt > ANSWER_MAX_MS ? 0 : room.inFlight;
+/** Units of every room still waiting for their answer. */
+function unitsInFlight(state: LimitState): number {
+  return state.rooms.reduce((sum, room) => sum + unitsIn(room.inFlight), 0);
 }
 
-/** When enough of the oldest grants have left the period for `needed` units to be free. */
-function localFreeAt(grants: [number, number][], needed: number, rate: Rate): number {
+/** Units in flight whose grant has left the period: not answered yet, they still count (see the top of this file). */
+function unansweredLate(room: RoomState, now: number): [number, number][] {
+  return room.inFlight.filter(([until]) => until + room.periodMs <= now);
+}
+
+/**
+ * The earliest moment `needed` units may be free: a grant's units a period after it, a late unit's a period after
+ * an answer that would come now (or when it counts as lost). Any answer only comes later, so this never says too late.
+ */
+function localFreeAt(room: RoomState, needed: number, now: number): number {
+  const frees = room.grants.map(([at, units]) => [at + room.periodMs, units] as [number, number]);
+  for (const [until, units] of unansweredLate(room, now)) frees.push([Math.min(now + room.periodMs, until + ANSWER_MAX_MS), units]);
+  frees.sort(([a], [b]) => a - b);
   let freed = 0;
-  for (const [at, units] of grants) {
+  for (const [at, units] of frees) {
     freed += units;
-    if (freed >= needed) return at + rate.perMs;
+    if (freed >= needed) return at;
   }
-  return grants.at(-1)![0] + rate.perMs;
+  return frees.at(-1)![0];
 }
 
-/** Adds a grant in time order; beyond MAX_GRANTS the two oldest merge into the later one, which only makes the limit stricter. */
-function unitsGranted(grants: readonly [number, number][]): number {
-  return grants.reduce((sum, [, units]) => sum + units, 0);
+/** The units of a list of [time, units] entries: grants, units in flight. */
+function unitsIn(entries: readonly [number, number][]): number {
+  return entries.reduce((sum, [, units]) => sum + units, 0);
 }
 
-function addGrant(room: RoomState, at: number, units: number): void {
-  const grants = room.grants;
-  let index = grants.length;
-  while (index > 0 && grants[index - 1]![0] > at) index--;
-  if (index > 0 && grants[index - 1]![0] === at) grants[index - 1]![1] += units;
-  else grants.splice(index, 0, [at, units]);
-  while (grants.length > MAX_GRANTS) {
-    const [, units0] = grants.shift()!;
-    grants[0]![1] += units0;
+/** Copies of the entries up to `latest`: later ones were written under a clock that has since stepped back. */
+function entriesBefore(entries: readonly [number, number][], latest: number): [number, number][] {
+  return entries.filter(([at]) => at <= latest).map(([at, units]) => [at, units]);
+}
+
+/**
+ * Adds units at `at` to a list of [time, units] entries in time order; beyond MAX_GRANTS the two oldest merge into
+ * the later one: a grant then counts longer, which only makes the limit stricter.
+ */
+function addEntry(entries: [number, number][], at: number, units: number): void {
+  let index = entries.length;
+  while (index > 0 && entries[index - 1]![0] > at) index--;
+  if (index > 0 && entries[index - 1]![0] === at) entries[index - 1]![1] += units;
+  else entries.splice(index, 0, [at, units]);
+  while (entries.length > MAX_GRANTS) {
+    const [, oldest] = entries.shift()!;
+    entries[0]![1] += oldest;
   }
+}
+
+/** Takes `units` out of the entries at `until` or later (those it may have been merged into), the earliest first. */
+function removeUnits(entries: [number, number][], until: number, units: number): void {
+  let left = units;
+  for (const entry of entries) {
+    if (entry[0] < until || left === 0) continue;
+    const back = Math.min(left, entry[1]);
+    entry[1] -= back;
+    left -= back;
+  }
+  for (let index = entries.length - 1; index >= 0; index--) if (entries[index]![1] === 0) entries.splice(index, 1);
 }
 
 /** One change of the shared state, as a store applies it atomically: what a sender has to report, then what it asks. */

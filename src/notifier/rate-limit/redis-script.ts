@@ -11,6 +11,7 @@
 //          measured it (its error differs from runner to runner and from answer to answer); `reset` is the reset
 //          as HipChat stated it, the window's name: answers about one window are recognised by it, not by their
 //          computed ends; `now` is only ever passed by that test, to compare the two implementations on one clock.
+//          It reads a state of version 2 (notifier 0.1) as limits.ts readLimitState does.
 // Reply    '' when the update took nothing, else JSON: {units, at, until} or {waitMs, reason}.
 export const LIMITS_SCRIPT = String.raw`
 if redis.replicate_commands then redis.replicate_commands() end
@@ -30,9 +31,11 @@ if not now then
 end
 local rate = update.rate
 
-local function inFlightOf(room)
-  if now - room.lastTakenAt > ANSWER_MAX_MS then return 0 end
-  return room.inFlight
+-- the units of a list of {time, units} entries: grants, units in flight
+local function unitsIn(entries)
+  local units = 0
+  for _, entry in ipairs(entries) do units = units + entry[2] end
+  return units
 end
 
 -- A window as it stands now: the next one, of unknown end, once its reset has passed; nil beyond the horizon.
@@ -52,27 +55,41 @@ end
 
 local function load()
   local raw = redis.call('GET', KEYS[1])
-  if not raw then return { version = 2, rooms = {} } end
+  if not raw then return { version = 3, rooms = {} } end
   local ok, state = pcall(cjson.decode, raw)
-  if ok and type(state) == 'table' and state.version == 2 and type(state.rooms) == 'table' then return state end
+  if ok and type(state) == 'table' and state.version == 2 and type(state.rooms) == 'table' then
+    -- written by notifier 0.1, which kept only how many units were in flight: those taken at the last take
+    for _, room in ipairs(state.rooms) do
+      local units = tonumber(room.inFlight) or 0
+      room.inFlight = {}
+      if units > 0 then room.inFlight = { { room.lastTakenAt, units } } end
+    end
+    state.version = 3
+  end
+  if ok and type(state) == 'table' and state.version == 3 and type(state.rooms) == 'table' then return state end
   -- Damaged: the room's limit used up now, never free.
-  return { version = 2, rooms = { { room = update.room, grants = { { now, rate.count } }, periodMs = rate.perMs, inFlight = 0, lastTakenAt = now } } }
+  return { version = 3, rooms = { { room = update.room, grants = { { now, rate.count } }, periodMs = rate.perMs, inFlight = {}, lastTakenAt = now } } }
 end
 
 local function normalized(state)
   local total = 0
-  for _, room in ipairs(state.rooms) do total = total + inFlightOf(room) end
   local rooms = {}
   for _, room in ipairs(state.rooms) do
-    local grants = {}
+    local grants, inFlight = {}, {}
     for _, grant in ipairs(room.grants) do
       if grant[1] <= now + HORIZON_MS and grant[1] + room.periodMs > now then grants[#grants + 1] = grant end
     end
-    room.grants = grants
+    for _, entry in ipairs(room.inFlight) do
+      if entry[1] <= now + HORIZON_MS and entry[1] + ANSWER_MAX_MS > now then inFlight[#inFlight + 1] = entry end
+    end
+    room.grants, room.inFlight = grants, inFlight
     if room.lastTakenAt > now + HORIZON_MS then room.lastTakenAt = now end
-    room.flood = rolledOver(room.flood, inFlightOf(room))
-    local idle = #grants == 0 and inFlightOf(room) == 0 and (room.flood == nil or room.flood.resetAt == nil) and now - room.lastTakenAt > ROOM_FORGET_MS
-    if not idle then rooms[#rooms + 1] = room end
+    room.flood = rolledOver(room.flood, unitsIn(inFlight))
+    local idle = #grants == 0 and #inFlight == 0 and (room.flood == nil or room.flood.resetAt == nil) and now - room.lastTakenAt > ROOM_FORGET_MS
+    if not idle then
+      rooms[#rooms + 1] = room
+      total = total + unitsIn(inFlight)
+    end
   end
   state.rooms = rooms
   state.token = rolledOver(state.token, total)
@@ -83,92 +100,95 @@ local function roomOf(state, name)
   for _, room in ipairs(state.rooms) do
     if room.room == name then return room end
   end
-  local room = { room = name, grants = {}, periodMs = 1, inFlight = 0, lastTakenAt = now }
+  local room = { room = name, grants = {}, periodMs = 1, inFlight = {}, lastTakenAt = now }
   state.rooms[#state.rooms + 1] = room
   return room
 end
 
-local function release(state, name, units, untilAt)
-  local room = roomOf(state, name)
+-- limits.ts removeUnits: out of the entries at untilAt or later (those it may have been merged into), the earliest first
+local function removeUnits(entries, untilAt, units)
   local left = units
-  local grants = {}
-  for _, grant in ipairs(room.grants) do
-    if grant[1] >= untilAt and left > 0 then
-      local back = math.min(left, grant[2])
-      grant[2] = grant[2] - back
+  local kept = {}
+  for _, entry in ipairs(entries) do
+    if entry[1] >= untilAt and left > 0 then
+      local back = math.min(left, entry[2])
+      entry[2] = entry[2] - back
       left = left - back
     end
-    if grant[2] > 0 then grants[#grants + 1] = grant end
+    if entry[2] > 0 then kept[#kept + 1] = entry end
   end
-  room.grants = grants
+  return kept
+end
+
+local function release(state, name, units, untilAt)
+  local room = roomOf(state, name)
+  room.grants = removeUnits(room.grants, untilAt, units)
+  room.inFlight = removeUnits(room.inFlight, untilAt, units)
   for _, window in pairs({ token = state.token, flood = room.flood }) do
     window.remaining = math.min(window.limit, window.remaining + units)
   end
-  room.inFlight = math.max(0, inFlightOf(room) - units)
 end
 
-local function unitsGranted(grants)
-  local units = 0
-  for _, grant in ipairs(grants) do units = units + grant[2] end
-  return units
-end
-
-local function addGrant(room, at, units)
-  local grants = room.grants
-  local index = #grants + 1
-  while index > 1 and grants[index - 1][1] > at do index = index - 1 end
-  if index > 1 and grants[index - 1][1] == at then
-    grants[index - 1][2] = grants[index - 1][2] + units
+-- limits.ts addEntry: in time order; beyond MAX_GRANTS the two oldest merge into the later one
+local function addEntry(entries, at, units)
+  local index = #entries + 1
+  while index > 1 and entries[index - 1][1] > at do index = index - 1 end
+  if index > 1 and entries[index - 1][1] == at then
+    entries[index - 1][2] = entries[index - 1][2] + units
   else
-    table.insert(grants, index, { at, units })
+    table.insert(entries, index, { at, units })
   end
-  while #grants > MAX_GRANTS do
-    local oldest = table.remove(grants, 1)
-    grants[1][2] = grants[1][2] + oldest[2]
+  while #entries > MAX_GRANTS do
+    local oldest = table.remove(entries, 1)
+    entries[1][2] = entries[1][2] + oldest[2]
   end
 end
 
--- as countUntilAnswered in limits.ts: the answered units count until a period after their answer
-local function countUntilAnswered(room, inFlight, answered)
-  local granted = unitsGranted(room.grants)
-  local counted = math.min(answered, math.max(0, inFlight - granted))
-  local left = answered - counted
-  local before = math.max(0, granted - inFlight)
-  for _, grant in ipairs(room.grants) do
+-- limits.ts countUntilAnswered: the oldest units in flight answered, each counted until a period after now
+local function countUntilAnswered(room, answered)
+  local left, counted = answered, 0
+  for _, entry in ipairs(room.inFlight) do
     if left == 0 then break end
-    local answeredEarlier = math.min(before, grant[2])
-    before = before - answeredEarlier
-    local units = math.min(grant[2] - answeredEarlier, left)
+    local units = math.min(entry[2], left)
+    entry[2] = entry[2] - units
     left = left - units
-    if grant[1] < now then
-      grant[2] = grant[2] - units
+    local untilAt = entry[1]
+    if untilAt < now then
+      if untilAt + room.periodMs > now then room.grants = removeUnits(room.grants, untilAt, units) end
       counted = counted + units
     end
   end
-  local grants = {}
-  for _, grant in ipairs(room.grants) do
-    if grant[2] > 0 then grants[#grants + 1] = grant end
+  local inFlight = {}
+  for _, entry in ipairs(room.inFlight) do
+    if entry[2] > 0 then inFlight[#inFlight + 1] = entry end
   end
-  room.grants = grants
-  if counted > 0 then addGrant(room, now, counted) end
+  room.inFlight = inFlight
+  if counted > 0 then addEntry(room.grants, now, counted) end
+end
+
+-- limits.ts unansweredLate: units in flight whose grant has left the period
+local function unansweredLate(room)
+  local late = {}
+  for _, entry in ipairs(room.inFlight) do
+    if entry[1] + room.periodMs <= now then late[#late + 1] = entry end
+  end
+  return late
 end
 
 local function observe(state, name, windows, answers)
   local room = roomOf(state, name)
-  local inFlight = inFlightOf(room)
-  countUntilAnswered(room, inFlight, math.min(answers, inFlight))
-  room.inFlight = math.max(0, inFlight - answers)
+  countUntilAnswered(room, answers)
   for _, kind in ipairs({ 'ratelimit', 'flood' }) do
     local seen = windows[kind]
     if seen ~= nil then
       local resetAt = now + seen.resetIn
       if resetAt <= now + HORIZON_MS then
         local current = room.flood
-        local inFlight = room.inFlight
+        local inFlight = unitsIn(room.inFlight)
         if kind == 'ratelimit' then
           current = state.token
           inFlight = 0
-          for _, other in ipairs(state.rooms) do inFlight = inFlight + inFlightOf(other) end
+          for _, other in ipairs(state.rooms) do inFlight = inFlight + unitsIn(other.inFlight) end
         end
         local updated = nil
         if resetAt <= now then
@@ -198,15 +218,21 @@ local function take(state, name, want, holdMs)
   end
   room.grants = grants
   local waitMs, reason = 0, nil
-  local used = unitsGranted(grants)
+  local late = unansweredLate(room)
+  local used = unitsIn(grants) + unitsIn(late)
   local freeLocal = rate.count - used
   if freeLocal < 1 then
+    -- limits.ts localFreeAt: a grant's units free a period after it, a late unit's a period after an answer now
+    local frees = {}
+    for _, grant in ipairs(grants) do frees[#frees + 1] = { grant[1] + rate.perMs, grant[2] } end
+    for _, entry in ipairs(late) do frees[#frees + 1] = { math.min(now + rate.perMs, entry[1] + ANSWER_MAX_MS), entry[2] } end
+    table.sort(frees, function(a, b) return a[1] < b[1] end)
     local needed, freed, freeAt = used - (rate.count - 1), 0, nil
-    for _, grant in ipairs(grants) do
-      freed = freed + grant[2]
-      if freed >= needed then freeAt = grant[1] + rate.perMs break end
+    for _, free in ipairs(frees) do
+      freed = freed + free[2]
+      if freed >= needed then freeAt = free[1] break end
     end
-    if freeAt == nil then freeAt = grants[#grants][1] + rate.perMs end
+    if freeAt == nil then freeAt = frees[#frees][1] end
     if freeAt - now > waitMs then waitMs, reason = freeAt - now, 'local' end
   end
   local windows = { { 'ratelimit', state.token }, { 'flood', room.flood } }
@@ -226,11 +252,11 @@ local function take(state, name, want, holdMs)
   end
   local untilAt = now
   if units > 1 then untilAt = now + holdMs end
-  addGrant(room, untilAt, units)
+  addEntry(room.grants, untilAt, units)
   for _, entry in ipairs(windows) do
     if entry[2] ~= nil then entry[2].remaining = entry[2].remaining - units end
   end
-  room.inFlight = inFlightOf(room) + units
+  addEntry(room.inFlight, untilAt, units)
   room.lastTakenAt = now
   return { waitMs = 0, units = units, at = now, ['until'] = untilAt }
 end
@@ -241,6 +267,7 @@ local function ttl(state)
   if state.token ~= nil and state.token.resetAt ~= nil then last = math.max(last, state.token.resetAt) end
   for _, room in ipairs(state.rooms) do
     for _, grant in ipairs(room.grants) do last = math.max(last, grant[1] + room.periodMs) end
+    for _, entry in ipairs(room.inFlight) do last = math.max(last, entry[1] + ANSWER_MAX_MS) end
     if room.flood ~= nil and room.flood.resetAt ~= nil then last = math.max(last, room.flood.resetAt) end
     last = math.max(last, room.lastTakenAt + ANSWER_MAX_MS)
   end

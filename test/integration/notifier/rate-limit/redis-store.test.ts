@@ -12,6 +12,7 @@ import {
   type LimitState,
   type LimitUpdate,
   parseRateLimitHeaders,
+  readLimitState,
   type ServerWindows,
 } from '../../../../src/notifier/rate-limit/limits.js';
 import { SharedRateLimiter } from '../../../../src/notifier/rate-limit/limiter.js';
@@ -90,11 +91,26 @@ function randomUpdate(random: () => number, now: number, grants: number[]): Limi
 }
 
 describe('the Lua script follows limits.ts', () => {
-  /** Applies each update (made at its step's time) through limits.ts and through the script: the same answers. */
-  async function compare(steps: number, next: (now: number, grants: number[]) => { afterMs: number; update: LimitUpdate }) {
+  /**
+   * Applies each update (made at its step's time) through limits.ts and through the script: the same answers.
+   * `stored` is what the state held before, as read back from storage.
+   */
+  async function compare(
+    steps: number,
+    next: (now: number, grants: number[]) => { afterMs: number; update: LimitUpdate },
+    stored?: unknown,
+  ) {
     const clock = { time: T0 };
-    const store = storeOn(clock);
+    const token = `token-${++tokens}`;
+    const store = storeOn(clock, { token });
     let state: LimitState = createLimitState();
+    if (stored !== undefined) {
+      state = readLimitState(stored)!;
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      await client.set(`notifier:limits:v2:${limitKey(API_URL, token)}`, JSON.stringify(stored));
+      await client.close();
+    }
     const grants: number[] = [];
     try {
       for (let step = 0; step < steps; step++) {
@@ -121,6 +137,50 @@ describe('the Lua script follows limits.ts', () => {
     });
   });
 
+  /** Runs fixed steps, [ms after the previous one, update], through compare. */
+  const compareSteps = (steps: [number, LimitUpdate][], stored?: unknown) => {
+    let index = 0;
+    return compare(
+      steps.length,
+      () => {
+        const [afterMs, update] = steps[index++]!;
+        return { afterMs, update };
+      },
+      stored,
+    );
+  };
+
+  it('and to units still unanswered a period after their take, answered one by one', async () => {
+    const rate = { count: 2, perMs: 1000 };
+    const takeOne: LimitUpdate = { room: 'ops', rate, take: { want: 1, holdMs: 0 } };
+    const answerOne: LimitUpdate = { room: 'ops', rate, answers: { count: 1, windows: {} } };
+    await compareSteps([
+      [0, takeOne],
+      [0, takeOne],
+      [1500, takeOne],
+      [100, answerOne],
+      [100, takeOne],
+      [0, answerOne],
+      [899, takeOne],
+      [1, takeOne],
+      [100, takeOne],
+    ]);
+  });
+
+  it('and to a state written by notifier 0.1 (version 2), read as limits.ts reads it', async () => {
+    const rate = { count: 3, perMs: 1000 };
+    const old = { version: 2, rooms: [{ room: 'ops', grants: [[T0, 2]], periodMs: 1000, inFlight: 2, lastTakenAt: T0 }] };
+    const takeOne: LimitUpdate = { room: 'ops', rate, take: { want: 1, holdMs: 0 } };
+    await compareSteps(
+      [
+        [10, takeOne],
+        [0, takeOne],
+        [1500, takeOne],
+      ],
+      old,
+    );
+  });
+
   it("and to answers about a window that has ended by the store's clock, read as if it had not", async () => {
     const rate = { count: 100, perMs: 1000 };
     const reset = T0 / 1000 + 2;
@@ -137,11 +197,7 @@ describe('the Lua script follows limits.ts', () => {
       [0, { room: 'ops', rate, answers: { count: 1, windows: flood(3, T0 + 2100 + 600) } }],
       [0, takeOne],
     ];
-    let index = 0;
-    await compare(steps.length, () => {
-      const [afterMs, update] = steps[index++]!;
-      return { afterMs, update };
-    });
+    await compareSteps(steps);
   });
 
   it("two runners, clocks 400 ms apart, on Redis's own clock: a late, older answer about one window never raises what remains", async () => {

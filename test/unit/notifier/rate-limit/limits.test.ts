@@ -2,6 +2,7 @@
 // in flight, leases, and what a store reads back.
 import { describe, expect, it } from 'vitest';
 import {
+  ANSWER_MAX_MS,
   applyUpdate,
   createLimitState,
   exhaustedLimitState,
@@ -10,6 +11,7 @@ import {
   mergeWindows,
   observe,
   parseRateLimitHeaders,
+  readLimitState,
   release,
   take,
   UNKNOWN_END_RECHECK_MS,
@@ -28,16 +30,26 @@ function takeOne(state: LimitState, now: number, rate = PER_MINUTE_30, room = RO
   return take(state, { room, rate }, now);
 }
 
-/** Takes single units at `now` until one is refused: how many were taken, and the state. */
+/** Takes one unit and, when granted, records its answer at once: a send as a sender makes it. */
+function sendOne(state: LimitState, now: number, rate = PER_MINUTE_30, room = ROOM): TakeResult {
+  const result = takeOne(state, now, rate, room);
+  return result.waitMs > 0 ? result : { ...result, state: observe(result.state, room, {}, now) };
+}
+
+/**
+ * Takes single units at `now` until one is refused (left in flight, or answered at once with `sendOne`): how many
+ * were taken, and the state.
+ */
 function drain(
   state: LimitState,
   now: number,
   rate = PER_MINUTE_30,
   room = ROOM,
+  step = takeOne,
 ): { taken: number; state: LimitState; refused: TakeResult } {
   let taken = 0;
   for (;;) {
-    const result = takeOne(state, now, rate, room);
+    const result = step(state, now, rate, room);
     if (result.waitMs > 0) return { taken, state: result.state, refused: result };
     state = result.state;
     taken++;
@@ -74,7 +86,7 @@ describe('the configured limit', () => {
     let now = T0;
     const times: number[] = [];
     while (times.length < 40) {
-      const result = takeOne(state, now, rate);
+      const result = sendOne(state, now, rate);
       state = result.state;
       if (result.waitMs > 0) now += result.waitMs;
       else {
@@ -112,11 +124,11 @@ describe('the configured limit', () => {
       let state = createLimitState();
       let now = T0 + 0.1;
       for (let i = 0; i < 20; i++) {
-        state = drain(state, now, rate).state;
-        const refused = takeOne(state, now, rate);
+        state = drain(state, now, rate, ROOM, sendOne).state;
+        const refused = sendOne(state, now, rate);
         expect(refused.waitMs).toBeGreaterThan(0);
         now += refused.waitMs;
-        const granted = takeOne(refused.state, now, rate);
+        const granted = sendOne(refused.state, now, rate);
         expect(granted.waitMs).toBe(0);
         state = granted.state;
         now += [1, 333.3, 17][i % 3]!;
@@ -125,7 +137,7 @@ describe('the configured limit', () => {
   });
 
   it('a changed configuration counts the grants already made against its own limit', () => {
-    const { state } = drain(createLimitState(), T0, { count: 1, perMs: 60_000 });
+    const { state } = drain(createLimitState(), T0, { count: 1, perMs: 60_000 }, ROOM, sendOne);
     expect(takeOne(state, T0, { count: 2, perMs: 60_000 }).waitMs).toBe(0);
     expect(takeOne(state, T0 + 1000, { count: 1, perMs: 1000 }).waitMs).toBe(0);
   });
@@ -166,6 +178,26 @@ describe('a unit counts until a period after its answer (a send that left late l
     expect(drain(state, T0 + 1500, TWO_PER_SECOND).taken).toBe(1);
   });
 
+  it('a unit still unanswered a period after its take keeps counting until its answer, then a period more', () => {
+    const { state } = drain(createLimitState(), T0, TWO_PER_SECOND);
+    // Neither sent nor answered yet (a sender starved of CPU): the earliest they could be free is a period after an
+    // answer that came now.
+    expect(takeOne(state, T0 + 1500, TWO_PER_SECOND)).toMatchObject({ waitMs: 1000, reason: 'local' });
+    let answered = observe(state, ROOM, {}, T0 + 1600, 1);
+    // The answered one is free a period after its answer, the other a period after an answer now at the earliest.
+    expect(takeOne(answered, T0 + 1700, TWO_PER_SECOND)).toMatchObject({ waitMs: 900, reason: 'local' });
+    answered = observe(answered, ROOM, {}, T0 + 1700, 1);
+    expect(takeOne(answered, T0 + 2599, TWO_PER_SECOND)).toMatchObject({ waitMs: 1, reason: 'local' });
+    expect(drain(answered, T0 + 2600, TWO_PER_SECOND).taken).toBe(1);
+    expect(drain(answered, T0 + 2700, TWO_PER_SECOND).taken).toBe(2);
+  });
+
+  it('a unit with no answer ANSWER_MAX_MS after its take failed without one (its sender was killed): it counts no more', () => {
+    const { state } = drain(createLimitState(), T0, TWO_PER_SECOND);
+    expect(takeOne(state, T0 + ANSWER_MAX_MS - 1, TWO_PER_SECOND)).toMatchObject({ waitMs: 1, reason: 'local' });
+    expect(drain(state, T0 + ANSWER_MAX_MS, TWO_PER_SECOND).taken).toBe(2);
+  });
+
   it("a lease's units, which count from its end, are not moved earlier by their answers", () => {
     const leased = take(createLimitState(), { room: ROOM, rate: FAST, want: 10, holdMs: 100 }, T0);
     expect(leased).toMatchObject({ units: 10, until: T0 + 100 });
@@ -202,9 +234,11 @@ describe('leases', () => {
     const rate: Rate = { count: 100, perMs: 1000 };
     const leased = take(createLimitState(), { room: ROOM, rate, want: 100, holdMs: 1000 }, T0);
     expect(leased).toMatchObject({ units: 100, until: T0 + 1000 });
-    // All sent at the last moment (T0 + 1000): a unit one period after the lease began would be the 101st in 1000 ms.
-    expect(takeOne(leased.state, T0 + 1500, rate)).toMatchObject({ waitMs: 500, reason: 'local' });
-    expect(takeOne(leased.state, T0 + 2000, rate).waitMs).toBe(0);
+    // All sent at the last moment (T0 + 1000) and answered at once: a unit one period after the lease began would be
+    // the 101st in 1000 ms.
+    const answered = observe(leased.state, ROOM, {}, T0 + 1000, 100);
+    expect(takeOne(answered, T0 + 1500, rate)).toMatchObject({ waitMs: 500, reason: 'local' });
+    expect(takeOne(answered, T0 + 2000, rate).waitMs).toBe(0);
   });
 
   it('units given back return to the limit and to the windows, never beyond them', () => {
@@ -214,7 +248,7 @@ describe('leases', () => {
     expect(leased).toMatchObject({ units: 10, until: T0 + 1000 });
     state = release(leased.state, ROOM, 6, T0 + 1000, T0 + 10);
     expect(state.token?.remaining).toBe(96);
-    expect(state.rooms[0]).toMatchObject({ grants: [[T0 + 1000, 4]], inFlight: 4 });
+    expect(state.rooms[0]).toMatchObject({ grants: [[T0 + 1000, 4]], inFlight: [[T0 + 1000, 4]] });
     expect(drain(state, T0 + 10, rate).taken).toBe(6);
     state = release(state, ROOM, 50, T0 + 1000, T0 + 10);
     expect(state.token?.remaining).toBe(100);
@@ -469,6 +503,15 @@ describe('headers and stored states', () => {
     );
   });
 
+  it('reads a state written by notifier 0.1 (version 2): its units in flight as taken at its last take', () => {
+    const rate: Rate = { count: 3, perMs: 1000 };
+    const old = { version: 2, rooms: [{ room: ROOM, grants: [[T0, 2]], periodMs: 1000, inFlight: 2, lastTakenAt: T0 }] };
+    const state = readLimitState(JSON.parse(JSON.stringify(old)))!;
+    expect(state.rooms[0]).toMatchObject({ grants: [[T0, 2]], inFlight: [[T0, 2]] });
+    expect(drain(state, T0 + 10, rate).taken).toBe(1);
+    expect(readLimitState({ version: 2, rooms: [{ room: ROOM }] })).toBeUndefined();
+  });
+
   it('rejects damaged states', () => {
     const good = drain(createLimitState(), T0, { count: 2, perMs: 1000 }).state;
     expect(isLimitState(good)).toBe(true);
@@ -477,8 +520,8 @@ describe('headers and stored states', () => {
       [],
       {},
       { version: 1, rooms: [] },
-      { version: 2 },
-      { version: 2, rooms: [{ room: 'x' }] },
+      { version: 3 },
+      { version: 3, rooms: [{ room: 'x' }] },
       { ...good, token: { limit: 0, remaining: 1, resetAt: null } },
     ]) {
       expect(isLimitState(damaged)).toBe(false);
