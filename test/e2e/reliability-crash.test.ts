@@ -24,6 +24,8 @@ checkSecretsAfterAll();
 
 const PROCESSES = 60;
 const CONCURRENCY = 6;
+/** How many of the last runs tell how long a run takes now. */
+const RECENT_RUNS = 6;
 
 interface Outcome {
   index: number;
@@ -34,15 +36,23 @@ interface Outcome {
 
 /**
  * Runs `start(index)` PROCESSES times, CONCURRENCY at a time; half of them, chosen at random, are kill -9'd after
- * a random delay spread around `typicalMs` (how long one run takes here), so that kills land before, inside
- * and after the locked write.
+ * a random delay spread around how long one run takes here, so that kills land before, inside and after the
+ * locked write. That length is measured as the storm goes (the median of the last RECENT_RUNS runs that ended by themselves,
+ * `calibratedMs` before the first): the load on the machine changes while the suite runs, and kills timed by a
+ * run measured in a busier moment would all come after the end.
  */
-async function storm(start: (index: number) => { child: ChildProcess; result: Promise<RunResult> }, typicalMs: number): Promise<Outcome[]> {
+async function storm(
+  start: (index: number) => { child: ChildProcess; result: Promise<RunResult> },
+  calibratedMs: number,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
+  const recentMs: number[] = [];
+  const typicalMs = () => (recentMs.length === 0 ? calibratedMs : [...recentMs].sort((a, b) => a - b)[recentMs.length >> 1]!);
   let next = 0;
   const worker = async () => {
     while (next < PROCESSES) {
       const index = next++;
+      const started = Date.now();
       const { child, result } = start(index);
       let killed = false;
       const timer =
@@ -52,11 +62,15 @@ async function storm(start: (index: number) => { child: ChildProcess; result: Pr
                 killed = child.exitCode === null && child.signalCode === null;
                 child.kill('SIGKILL');
               },
-              typicalMs * (0.2 + Math.random()),
+              typicalMs() * (0.2 + Math.random()),
             )
           : undefined;
       const ended = await result;
       clearTimeout(timer);
+      if (ended.signal !== 'SIGKILL') {
+        recentMs.push(Date.now() - started);
+        if (recentMs.length > RECENT_RUNS) recentMs.shift();
+      }
       outcomes.push({ index, killed: killed && ended.signal === 'SIGKILL', result: ended });
     }
   };
