@@ -24,6 +24,10 @@ checkSecretsAfterAll();
 
 const PROCESSES = 60;
 const CONCURRENCY = 6;
+/** The storm proves nothing unless more than this many were killed while they ran. */
+const MIN_KILLED = PROCESSES / 5;
+/** How far a storm goes on to kill that many. */
+const MAX_PROCESSES = 3 * PROCESSES;
 /** How many of the last runs tell how long a run takes now. */
 const RECENT_RUNS = 6;
 
@@ -35,11 +39,13 @@ interface Outcome {
 }
 
 /**
- * Runs `start(index)` PROCESSES times, CONCURRENCY at a time; half of them, chosen at random, are kill -9'd after
- * a random delay spread around how long one run takes here, so that kills land before, inside and after the
- * locked write. That length is measured as the storm goes (the median of the last RECENT_RUNS runs that ended by themselves,
- * `calibratedMs` before the first): the load on the machine changes while the suite runs, and kills timed by a
- * run measured in a busier moment would all come after the end.
+ * Runs `start(index)` PROCESSES times (more, up to MAX_PROCESSES, until more than MIN_KILLED were killed),
+ * CONCURRENCY at a time; half of them, chosen at random, are kill -9'd after a random part of how long one run
+ * takes here, so that kills land before, inside and after the locked write. That length is measured as the storm
+ * goes (the median of the last RECENT_RUNS runs that ended by themselves, `calibratedMs` before the first): the
+ * load on the machine changes while the suite runs, and kills timed by a run measured in a busier moment would
+ * come after the end. How long runs take still varies from one to the next, so a kill may come too late: the
+ * storm goes on until enough have landed.
  */
 async function storm(
   start: (index: number) => { child: ChildProcess; result: Promise<RunResult> },
@@ -48,9 +54,10 @@ async function storm(
   const outcomes: Outcome[] = [];
   const recentMs: number[] = [];
   const typicalMs = () => (recentMs.length === 0 ? calibratedMs : [...recentMs].sort((a, b) => a - b)[recentMs.length >> 1]!);
+  const killedSoFar = () => outcomes.filter((outcome) => outcome.killed).length;
   let next = 0;
   const worker = async () => {
-    while (next < PROCESSES) {
+    while (next < PROCESSES || (next < MAX_PROCESSES && killedSoFar() <= MIN_KILLED)) {
       const index = next++;
       const started = Date.now();
       const { child, result } = start(index);
@@ -62,7 +69,7 @@ async function storm(
                 killed = child.exitCode === null && child.signalCode === null;
                 child.kill('SIGKILL');
               },
-              typicalMs() * (0.2 + Math.random()),
+              typicalMs() * (0.1 + 0.9 * Math.random()),
             )
           : undefined;
       const ended = await result;
@@ -106,7 +113,7 @@ function expectOnlySurvivorsSucceeded(outcomes: Outcome[]): Outcome[] {
   const survivors = outcomes.filter((outcome) => !outcome.killed);
   expect(survivors.filter((outcome) => outcome.result.code !== 0).map(({ index, result }) => ({ index, ...result }))).toEqual([]);
   // The storm really killed some, or it proved nothing.
-  expect(outcomes.length - survivors.length).toBeGreaterThan(PROCESSES / 5);
+  expect(outcomes.length - survivors.length).toBeGreaterThan(MIN_KILLED);
   return survivors;
 }
 
