@@ -1,7 +1,8 @@
 // Many runners, one limit (issue 12): simulated machines (each its own HOME and state folder, one of them with
 // its clock 30 s ahead under faketime) share one token's rate limit through a real redis-server, against a
-// HipChat-compatible server that enforces 5 per 2 s. And what happens when Redis is down (waited for within
-// --maxWait, saying so) or refuses us (a wrong password, a certificate it cannot verify: exit 1 at once).
+// HipChat-compatible server that enforces 5 per 2 s. And what happens when Redis is down or refuses the password
+// (waited for within --maxWait, saying so, then exit 75) or refuses us otherwise (a certificate it cannot verify:
+// exit 1 at once).
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { RunOptions, RunResult, Sandbox } from '../support/cli.js';
@@ -181,13 +182,15 @@ describe('when Redis fails', () => {
     expect(deliveredMessages(server)).toEqual(batch.messages);
   });
 
-  it('a wrong password: exit 1 at once (not retried for --maxWait), nothing sent, and the password in no output', async (context) => {
+  it('a wrong password: as Redis away, exit 75 after --maxWait saying why, nothing sent, and the password in no output', async (context) => {
     const { server, machines } = await fleet(context, 1, `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}`);
-    const result = await machines[0]!.run([SEND, 'never sent']);
-    expect(result.code).toBe(1);
+    const result = await machines[0]!.run([SEND, '--maxWait=1s', 'never sent']);
+    expect(result.code).toBe(75);
     expect(failureReason(result.stderr, SEND)).toEqual([
       expect.stringMatching(
-        new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${redis.port}: WRONGPASS .+ \\(check the password in the store's URL\\)$`),
+        new RegExp(
+          `^rate-limit store redis://127\\.0\\.0\\.1:${redis.port} is unreachable: WRONGPASS .+ \\(check the password in the store's URL\\) \\(\\d+ attempts? in \\d+(\\.\\d)? s\\)$`,
+        ),
       ),
     ]);
     expect(`${result.stdout}${result.stderr}`).not.toContain(PASSWORD);

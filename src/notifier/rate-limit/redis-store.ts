@@ -4,10 +4,11 @@
 // that uses Redis.
 //
 // Failure is explicit, and each update is one attempt, bounded in time: a Redis that does not answer (refused,
-// silent, busy or loading) is RateLimitStoreUnavailableError, which the sender tries again within the time the
-// notification may wait (--maxWait), saying so; one that refuses us (a certificate that cannot be verified, a wrong
-// or missing password, a missing permission, a script error) is RateLimitStateError at once (exit 1): trying again
-// would not help. Nothing is sent without the limiter. Messages name scheme, host and port only, never the password.
+// silent, busy or loading) or refuses the password is RateLimitStoreUnavailableError, which the sender tries again
+// within the time the notification may wait (--maxWait), saying so; one that refuses us otherwise (a certificate
+// that cannot be verified, a missing permission, a script error) is RateLimitStateError at once (exit 1): trying
+// again would not help. Nothing is sent without the limiter. Messages name scheme, host and port only, never the
+// password.
 import { createClient, ErrorReply } from '@redis/client';
 import { createHash } from 'node:crypto';
 import { certificateProblem } from '../../util/certificates.js';
@@ -189,8 +190,10 @@ export class RedisLimitStore implements LimitStore {
 
   /**
    * What a failed connection or command means. Final (not worth another try): a certificate that cannot be
-   * verified, and any error reply but Redis busy or loading (a wrong or missing password, a missing permission, a
-   * read-only replica, a script error). Anything else (refused, reset, timed out) is an outage.
+   * verified, and any error reply but Redis busy or loading, or a password refused (a missing permission, a
+   * read-only replica, a script error). Anything else (refused, reset, timed out) is an outage, and so is a wrong
+   * or missing password: across a fleet, a password being changed is refused until the change has reached both
+   * Redis and the runner, and the script did not run.
    */
   private failure(error: unknown, sent: boolean): AttemptError {
     const cause = (error instanceof Error ? error : this.lastClientError) ?? new Error(String(error));
@@ -210,6 +213,7 @@ export class RedisLimitStore implements LimitStore {
     if (message.startsWith('WRONGPASS')) message = `${message} (check the password in the store's URL)`;
     // The client or the server could echo the URL or the password: never let it through.
     message = redactPassword(message, this.target.password);
+    if (message.startsWith('NOAUTH') || message.startsWith('WRONGPASS')) return new AttemptError(message, false, false);
     const refused = (cause instanceof ErrorReply || UNAUTHENTICATED.test(cause.message)) && !TRANSIENT_REPLY.test(message);
     if (refused) return new AttemptError(`rate-limit store ${this.target.display}: ${message}`, sent, true);
     return new AttemptError(message, sent, false);

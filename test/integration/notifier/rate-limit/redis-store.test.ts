@@ -327,19 +327,23 @@ describe('failures: each update is one attempt; an outage is worth another, a re
     }
   });
 
-  it('a wrong password: refused at once (exit 1), and the password is in no message', async () => {
+  it('a wrong password: unreachable as far as the sender goes (tried again within --maxWait), certainly not applied, and the password is in no message', async () => {
     const error = await failedTake(`redis://:not-${PASSWORD}@127.0.0.1:${locked.port}`);
-    expect(error).toBeInstanceOf(RateLimitStateError);
+    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
+    expect(error).toMatchObject({ mayHaveApplied: false });
     expect((error as Error).message).toMatch(
-      new RegExp(`^rate-limit store redis://127\\.0\\.0\\.1:${locked.port}: WRONGPASS .+ \\(check the password in the store's URL\\)$`),
+      new RegExp(
+        `^rate-limit store redis://127\\.0\\.0\\.1:${locked.port} is unreachable: WRONGPASS .+ \\(check the password in the store's URL\\)$`,
+      ),
     );
     expect(`${(error as Error).message} ${(error as Error).stack}`).not.toContain(PASSWORD);
   });
 
-  it('no password where one is needed: refused at once, saying so', async () => {
+  it('no password where one is needed: the same, saying so', async () => {
     const error = await failedTake(`redis://127.0.0.1:${locked.port}`);
-    expect(error).toBeInstanceOf(RateLimitStateError);
-    expect((error as Error).message).toMatch(/^rate-limit store redis:\/\/127\.0\.0\.1:\d+: NOAUTH .+password/);
+    expect(error).toBeInstanceOf(RateLimitStoreUnavailableError);
+    expect(error).toMatchObject({ mayHaveApplied: false });
+    expect((error as Error).message).toMatch(/^rate-limit store redis:\/\/127\.0\.0\.1:\d+ is unreachable: NOAUTH .+password/);
   });
 
   it('a user without the script permission, or without SELECT for its db: refused at once, saying which', async () => {
