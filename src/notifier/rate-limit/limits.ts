@@ -144,9 +144,10 @@ export function take(state: LimitState, request: TakeRequest, now: number): Take
   const block = (ms: number, why: LimitReason) => {
     if (ms > waitMs) [waitMs, reason] = [ms, why];
   };
-  const used = unitsIn(room.grants) + unitsIn(unansweredLate(room, now));
+  const late = unansweredLate(room, now);
+  const used = unitsIn(room.grants) + unitsIn(late);
   const freeLocal = rate.count - used;
-  if (freeLocal < 1) block(localFreeAt(room, used - (rate.count - 1), now) - now, 'local');
+  if (freeLocal < 1) block(localFreeAt(room, late, used - (rate.count - 1), now) - now, 'local');
   const windows: [WindowKind, TrackedWindow | undefined][] = [
     ['ratelimit', next.token],
     ['flood', room.flood],
@@ -417,12 +418,13 @@ function unansweredLate(room: RoomState, now: number): [number, number][] {
 }
 
 /**
- * The earliest moment `needed` units may be free: a grant's units a period after it, a late unit's a period after
- * an answer that would come now (or when it counts as lost). Any answer only comes later, so this never says too late.
+ * The earliest moment `needed` units may be free: a grant's units a period after it, a late unit's (`late`, see
+ * unansweredLate) a period after an answer that would come now (or when it counts as lost). Any answer only comes
+ * later, so this never says too late.
  */
-function localFreeAt(room: RoomState, needed: number, now: number): number {
+function localFreeAt(room: RoomState, late: readonly [number, number][], needed: number, now: number): number {
   const frees = room.grants.map(([at, units]) => [at + room.periodMs, units] as [number, number]);
-  for (const [until, units] of unansweredLate(room, now)) frees.push([Math.min(now + room.periodMs, until + ANSWER_MAX_MS), units]);
+  for (const [until, units] of late) frees.push([Math.min(now + room.periodMs, until + ANSWER_MAX_MS), units]);
   frees.sort(([a], [b]) => a - b);
   let freed = 0;
   for (const [at, units] of frees) {
