@@ -7,31 +7,33 @@
 // inherit) and --json (one line {script, ok, output} as each ends, so that it knows which are done).
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
+import { pathToFileURL } from 'node:url';
 
-const CHECKS = ['typecheck', 'lint', 'format:check'];
+/** The package scripts that are npm test's static checks (scripts/test.mjs reads this list too). */
+export const CHECKS = ['typecheck', 'lint', 'format:check'];
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
-const named = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
-if (flags.includes('--low-priority')) setPriority(19);
-const json = flags.includes('--json');
+/** Runs one script, its output kept, and reports it when it ends; resolves whether it passed. */
+function check(script, json) {
+  return new Promise((resolve) => {
+    const child = spawn(npm, ['run', '--silent', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code) => {
+      const ok = code === 0;
+      process.stdout.write(
+        json ? `${JSON.stringify({ script, ok, output })}\n` : `${ok ? 'ok' : 'FAILED'}: npm run ${script}\n${ok ? '' : output}`,
+      );
+      resolve(ok);
+    });
+  });
+}
 
-const results = await Promise.all(
-  (named.length > 0 ? named : CHECKS).map(
-    (script) =>
-      new Promise((resolve) => {
-        const child = spawn(npm, ['run', '--silent', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let output = '';
-        child.stdout.on('data', (chunk) => (output += chunk));
-        child.stderr.on('data', (chunk) => (output += chunk));
-        child.on('close', (code) => {
-          const ok = code === 0;
-          process.stdout.write(
-            json ? `${JSON.stringify({ script, ok, output })}\n` : `${ok ? 'ok' : 'FAILED'}: npm run ${script}\n${ok ? '' : output}`,
-          );
-          resolve(ok);
-        });
-      }),
-  ),
-);
-process.exitCode = results.every(Boolean) ? 0 : 1;
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
+  const named = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+  if (flags.includes('--low-priority')) setPriority(19);
+  const results = await Promise.all((named.length > 0 ? named : CHECKS).map((script) => check(script, flags.includes('--json'))));
+  process.exitCode = results.every(Boolean) ? 0 : 1;
+}

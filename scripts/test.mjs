@@ -8,9 +8,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { CHECKS } from './checks.mjs';
 
 const path = (relative) => fileURLToPath(new URL(relative, import.meta.url));
-const CHECKS = ['typecheck', 'lint', 'format:check'];
 
 /** Runs checks.mjs for `scripts`: their results, by name, as each ends. `stop()` ends the run (and its processes). */
 function runChecks(scripts, lowPriority) {
