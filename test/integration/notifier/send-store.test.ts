@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RateLimitStoreUnavailableError } from '../../../src/notifier/errors.js';
 import type { RoomNotification } from '../../../src/notifier/message.js';
-import { NotificationSender, type NotifierTarget, type SendOptions } from '../../../src/notifier/send.js';
-import type { WaitReason } from '../../../src/notifier/waits.js';
-import { startHipChatServer, TEST_TOKEN, type HipChatTestServer } from '../../support/hipchat-server.js';
+import type { NotifierTarget, SendOptions } from '../../../src/notifier/send.js';
+import { startHipChatServer, type HipChatTestServer } from '../../support/hipchat-server.js';
+import { clockedSender, fakeClock, type FakeClock } from '../../support/send-clock.js';
 import { freePort, startRedis, type RedisServer } from '../../support/redis.js';
 
 const NOTE: RoomNotification = { message: 'hello', messageFormat: 'text', color: 'green', notify: false };
@@ -33,34 +33,8 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-/** A clock that moves only when the sender waits (`beforeSleep` runs first), and the waits it was told of. */
-function fakeClock(beforeSleep: (ms: number) => Promise<void> = async () => {}) {
-  const clock = {
-    time: Date.now(),
-    waits: [] as { ms: number; reason: WaitReason; about?: string }[],
-    slept: [] as number[],
-    now: () => clock.time,
-    sleep: async (ms: number) => {
-      await beforeSleep(ms);
-      clock.slept.push(ms);
-      clock.time += ms;
-    },
-  };
-  return clock;
-}
-
-async function send(clock: ReturnType<typeof fakeClock>, options: Partial<SendOptions>, target: Partial<NotifierTarget>) {
-  const sender = new NotificationSender(
-    { apiUrl: server.url, roomName: 'ops', token: TEST_TOKEN, rate: { count: 100, perMs: 1000 }, ...target },
-    {
-      stateDir,
-      now: clock.now,
-      sleep: clock.sleep,
-      random: () => 0.5,
-      onWait: (ms, reason, about) => clock.waits.push({ ms, reason, ...(about === undefined ? {} : { about }) }),
-      ...options,
-    },
-  );
+async function send(clock: FakeClock, options: Partial<SendOptions>, target: Partial<NotifierTarget>) {
+  const sender = clockedSender(clock, { apiUrl: server.url, stateDir }, options, target);
   try {
     return await sender.send(NOTE);
   } finally {
@@ -73,7 +47,7 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
 describe('a rate-limit store that does not answer', () => {
   it('is tried again within --maxWait as one wait, told once with the host and port only, then the send fails as temporary', async () => {
     const port = await freePort();
-    const clock = fakeClock();
+    const clock = fakeClock(Date.now());
     const error = await send(clock, { maxWaitMs: 20_000 }, { rateLimitStore: `redis://:${PASSWORD}@127.0.0.1:${port}` }).catch(
       (caught: unknown) => caught,
     );
@@ -94,9 +68,9 @@ describe('a rate-limit store that does not answer', () => {
   it("shares the budget with the limiter's waits: Redis gone during a wait for the configured rate", async () => {
     const rate = { count: 1, perMs: 2000 };
     const target = { rate, rateLimitStore: redis.url };
-    await send(fakeClock(), {}, target);
+    await send(fakeClock(Date.now()), {}, target);
     let stopped = false;
-    const clock = fakeClock(async () => {
+    const clock = fakeClock(Date.now(), async () => {
       if (stopped) return;
       stopped = true;
       await redis.stop();
@@ -119,7 +93,7 @@ describe('a rate-limit store that does not answer', () => {
     const port = redis.port;
     await redis.stop();
     let pauses = 0;
-    const clock = fakeClock(async () => {
+    const clock = fakeClock(Date.now(), async () => {
       if (++pauses === 3) await redis.restart();
     });
     const result = await send(clock, { maxWaitMs: 60_000 }, { rateLimitStore: redis.url });

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HipChatError, RateLimitError } from '../../../src/notifier/errors.js';
 import type { RoomNotification } from '../../../src/notifier/message.js';
-import { NotificationSender, type NotifierTarget, type SendOptions } from '../../../src/notifier/send.js';
-import type { WaitReason } from '../../../src/notifier/waits.js';
-import { startHipChatServer, TEST_TOKEN, type HipChatTestServer } from '../../support/hipchat-server.js';
+import type { NotificationSender, NotifierTarget, SendOptions } from '../../../src/notifier/send.js';
+import { startHipChatServer, type HipChatTestServer } from '../../support/hipchat-server.js';
+import { clockedSender, fakeClock, type FakeClock } from '../../support/send-clock.js';
 
 const T0 = 1_700_000_000_000;
 const NOTE: RoomNotification = { message: 'hello', messageFormat: 'text', color: 'green', notify: false };
@@ -26,45 +26,15 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-/** A clock that moves only when the sender waits, and the list of those waits. */
-function fakeClock() {
-  const clock = {
-    time: T0,
-    waits: [] as { ms: number; reason: WaitReason }[],
-    slept: [] as number[],
-    now: () => clock.time,
-    sleep: async (ms: number) => {
-      clock.slept.push(ms);
-      clock.time += ms;
-    },
-  };
-  return clock;
-}
-
-function sender(
-  clock: ReturnType<typeof fakeClock>,
-  options: Partial<SendOptions> = {},
-  target: Partial<NotifierTarget> = {},
-): NotificationSender {
-  const created = new NotificationSender(
-    { apiUrl: server.url, roomName: 'ops', token: TEST_TOKEN, rate: { count: 100, perMs: 1000 }, ...target },
-    {
-      stateDir,
-      now: clock.now,
-      sleep: clock.sleep,
-      // The middle of the jitter range: every backoff is 3/4 of its ceiling.
-      random: () => 0.5,
-      onWait: (ms, reason) => clock.waits.push({ ms, reason }),
-      ...options,
-    },
-  );
+function sender(clock: FakeClock, options: Partial<SendOptions> = {}, target: Partial<NotifierTarget> = {}): NotificationSender {
+  const created = clockedSender(clock, { apiUrl: server.url, stateDir }, options, target);
   senders.push(created);
   return created;
 }
 
 describe('NotificationSender', () => {
   it("waits for a 429's reset, then sends: one wait, for HipChat's window, of exactly the time left", async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(T0);
     server.injectFaults({ kind: 'rateLimited', withHeaders: true });
     // The fault's windows end on the next whole second of the real clock; put the fake one there too.
     const started = (clock.time = Date.now());
@@ -84,7 +54,7 @@ describe('NotificationSender', () => {
   });
 
   it('backs off after 5xx answers, doubling with jitter, and then succeeds', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(T0);
     server.injectFaults({ kind: 'status', status: 503 }, { kind: 'status', status: 502 });
     const result = await sender(clock).send(NOTE);
     expect(result).toEqual({ attempts: 3, waitedMs: 375 + 750 });
@@ -96,7 +66,7 @@ describe('NotificationSender', () => {
   });
 
   it('gives up after --retries failures with the last answer and how many attempts it made', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(T0);
     server.injectFaults(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 503 })));
     const error = await sender(clock, { retries: 2 })
       .send(NOTE)
@@ -108,7 +78,7 @@ describe('NotificationSender', () => {
   });
 
   it('stops before a wait that would go beyond --maxWait, counting every wait so far', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(T0);
     server.injectFaults(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 503 })));
     const error = await sender(clock, { maxWaitMs: 1000 })
       .send(NOTE)
@@ -124,7 +94,7 @@ describe('NotificationSender', () => {
   });
 
   it("counts the limiter's waits against --maxWait too", async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(T0);
     const slow = { rate: { count: 1, perMs: 60_000 } };
     await sender(clock, {}, slow).send(NOTE);
     const error = await sender(clock, { maxWaitMs: 30_000 }, slow)
@@ -138,7 +108,7 @@ describe('NotificationSender', () => {
   });
 
   it('gives the unit of a request that never left back to the shared limit', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(T0);
     const port = server.port;
     await server.close();
     const slow = { rate: { count: 1, perMs: 60_000 } };
