@@ -209,11 +209,13 @@ export class RedisLimitStore implements LimitStore {
     let message = cause.message || cause.name;
     if ((cause as { code?: string }).code === 'ECONNREFUSED') message = 'connection refused';
     if (UNAUTHENTICATED.test(message)) message = 'NOAUTH Authentication required.';
-    if (message.startsWith('NOAUTH')) message = `${message} (this Redis wants a password: redis://:password@host)`;
-    if (message.startsWith('WRONGPASS')) message = `${message} (check the password in the store's URL)`;
+    const noPassword = message.startsWith('NOAUTH');
+    const wrongPassword = message.startsWith('WRONGPASS');
+    if (noPassword) message = `${message} (this Redis wants a password: redis://:password@host)`;
+    if (wrongPassword) message = `${message} (check the password in the store's URL)`;
     // The client or the server could echo the URL or the password: never let it through.
     message = redactPassword(message, this.target.password);
-    if (message.startsWith('NOAUTH') || message.startsWith('WRONGPASS')) return new AttemptError(message, false, false);
+    if (noPassword || wrongPassword) return new AttemptError(message, false, false);
     const refused = (cause instanceof ErrorReply || UNAUTHENTICATED.test(cause.message)) && !TRANSIENT_REPLY.test(message);
     if (refused) return new AttemptError(`rate-limit store ${this.target.display}: ${message}`, sent, true);
     return new AttemptError(message, sent, false);
