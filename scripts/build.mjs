@@ -172,7 +172,7 @@ execFileSync(
   process.execPath,
   // The library's maps would point at src/, which the package does not ship.
   [
-    join(root, 'node_modules/typescript/bin/tsc'),
+    join(root, 'node_modules/@typescript/native/bin/tsc'),
     '-p',
     join(root, 'tsconfig.build.json'),
     '--outDir',

@@ -29,7 +29,7 @@ export function procCmdline(readFile: (path: string) => Buffer): readonly Buffer
     return undefined;
   }
   const parts: Buffer[] = [];
-  for (let start = 0; start < bytes.length;) {
+  for (let start = 0; start < bytes.length; ) {
     const end = bytes.indexOf(0, start);
     const stop = end === -1 ? bytes.length : end;
     parts.push(bytes.subarray(start, stop));

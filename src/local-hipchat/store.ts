@@ -52,7 +52,9 @@ export interface NotificationQuery {
 }
 
 export type StoreEvent =
-  { kind: 'added'; item: StoredNotification; room: Room } | { kind: 'room'; room: Room } | { kind: 'cleared'; roomId: number | undefined };
+  | { kind: 'added'; item: StoredNotification; room: Room }
+  | { kind: 'room'; room: Room }
+  | { kind: 'cleared'; roomId: number | undefined };
 
 export type CreateProblem = 'restricted' | 'full' | 'invalid';
 

@@ -45,7 +45,7 @@ export function writeFileAtomic(path: string, data: string, options: { mode: num
 }
 
 function writeAll(fd: number, data: Buffer): void {
-  for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
+  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
 }
 
 /** Makes the rename durable; some file systems refuse to fsync a folder, and the data is already safe then. */

@@ -304,13 +304,15 @@ const fileCases: BadInput[] = [
     },
   },
   // Node's recursive mkdir retried ENOENT there forever, at 100% CPU (issue 10): now the first failure is final.
-  ...['/proc/nope', '/proc/self/nope'].map((stateDir): BadInput => ({
-    name: `state: NOTIFIER_STATE_DIR=${stateDir}, where no folder can be made`,
-    args: [SEND, 'hello'],
-    env: { NOTIFIER_STATE_DIR: stateDir },
-    code: 1,
-    reason: [`Cannot create the rate-limit state folder ${stateDir}/limits: no such file or directory`],
-  })),
+  ...['/proc/nope', '/proc/self/nope'].map(
+    (stateDir): BadInput => ({
+      name: `state: NOTIFIER_STATE_DIR=${stateDir}, where no folder can be made`,
+      args: [SEND, 'hello'],
+      env: { NOTIFIER_STATE_DIR: stateDir },
+      code: 1,
+      reason: [`Cannot create the rate-limit state folder ${stateDir}/limits: no such file or directory`],
+    }),
+  ),
 ];
 
 // Bugs outside the files this suite may fix, reported with it: each case states the right behaviour and

@@ -144,7 +144,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   let help = false;
   let version = false;
 
-  for (let i = 0; i < argv.length;) {
+  for (let i = 0; i < argv.length; ) {
     const arg = argv[i]!;
     if (arg === '--') {
       operands.push(...argv.slice(i + 1));

@@ -72,13 +72,15 @@ export const thresholdOptions: OptionSpec[] = (
     ['warning', 'above N% (up to critical) it is WARNING'],
     ['good', 'from N% (up to warning) it is GOOD; below, FINE'],
   ] as const
-).map(([key, description]): OptionSpec => ({
-  name: THRESHOLD_NAMES[key],
-  type: 'string',
-  valueName: 'N',
-  defaultValue: String(DEFAULT_THRESHOLDS[key]),
-  description: `${description} (0-100; not given: the stored value)`,
-}));
+).map(
+  ([key, description]): OptionSpec => ({
+    name: THRESHOLD_NAMES[key],
+    type: 'string',
+    valueName: 'N',
+    defaultValue: String(DEFAULT_THRESHOLDS[key]),
+    description: `${description} (0-100; not given: the stored value)`,
+  }),
+);
 
 /** What a configure command asks of a checker; undefined fields keep their stored values. */
 export interface CheckerChange {

@@ -112,7 +112,7 @@ function readAll(fd: number): { text: string; size: number } {
   const size = fstatSync(fd).size;
   if (size > MAX_STATE_BYTES) return { text: '{}', size };
   const buffer = Buffer.alloc(size);
-  for (let read = 0; read < size;) {
+  for (let read = 0; read < size; ) {
     const got = readSync(fd, buffer, read, size - read, read);
     if (got === 0) break;
     read += got;
@@ -121,5 +121,5 @@ function readAll(fd: number): { text: string; size: number } {
 }
 
 function writeAll(fd: number, data: Buffer): void {
-  for (let written = 0; written < data.length;) written += writeSync(fd, data, written, data.length - written, written);
+  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written, data.length - written, written);
 }

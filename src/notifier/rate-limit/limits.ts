@@ -78,7 +78,8 @@ export interface LimitState {
  * `until` (both in the store's clock).
  */
 export type TakeOutcome =
-  { waitMs: 0; reason?: undefined; units: number; at: number; until: number } | { waitMs: number; reason: LimitReason };
+  | { waitMs: 0; reason?: undefined; units: number; at: number; until: number }
+  | { waitMs: number; reason: LimitReason };
 
 export type TakeResult = TakeOutcome & { state: LimitState };
 
