@@ -193,5 +193,9 @@ rmSync(old, { recursive: true, force: true });
 
 // V8's code cache of what typical commands compile, loaded by bin/code-cache.js; made in dist/ itself, since
 // a cache keeps the file names it was made with (they show in stack traces). The warm-up's own output is of
-// no interest.
-execFileSync(process.execPath, [join(root, 'scripts/warm-code-cache.cjs'), dist], { stdio: ['ignore', 'ignore', 'inherit'] });
+// no interest unless it fails: one of its runs fails on purpose.
+try {
+  execFileSync(process.execPath, [join(root, 'scripts/warm-code-cache.cjs'), dist], { stdio: ['ignore', 'ignore', 'pipe'] });
+} catch (error) {
+  fail(`the code-cache warm-up failed:\n${error.stderr}`);
+}

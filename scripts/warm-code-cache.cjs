@@ -5,6 +5,7 @@
 'use strict';
 const { mkdtempSync, rmSync } = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { runCli, useDist, writeCaches } = require('../bin/code-cache.js');
@@ -34,7 +35,17 @@ function startStandIn() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function run(args) {
+/** A port on loopback where nothing listens. */
+function closedPort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function run(args, expectedCode = 0) {
   process.argv = [process.execPath, bundle, ...args];
   process.exitCode = undefined;
   // The bundle runs main() when loaded: load it afresh for each run (V8 keeps what it compiled).
@@ -42,7 +53,8 @@ async function run(args) {
   runCli();
   // main() sets process.exitCode when it is done.
   while (process.exitCode === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
-  if (process.exitCode !== 0) throw new Error(`warm-up run ${args.join(' ')} exited ${process.exitCode}`);
+  if (process.exitCode !== expectedCode) throw new Error(`warm-up run ${args.join(' ')} exited ${process.exitCode}`);
+  process.exitCode = 0;
 }
 
 async function main() {
@@ -62,6 +74,9 @@ async function main() {
     // Twice: the first run creates the state; the second reads and rewrites it, as most runs do.
     await run(['send-hipchat-notification', '--message=warm-up']);
     await run(['send-hipchat-notification', '--message=warm-up']);
+    // The Redis store's bundle, loaded and connecting: no Redis here, so it gives up after one attempt (exit 75).
+    const store = `--rateLimitStore=redis://127.0.0.1:${await closedPort()}`;
+    await run(['send-hipchat-notification', store, '--maxWait=1ms', '--message=warm-up'], 75);
     writeCaches();
   } finally {
     server.close();
