@@ -1,7 +1,10 @@
 // Before the suite: build dist/ from the current source, so that end-to-end tests (which run
 // bin/notifier.js) never test an old build. Skipped when dist/ is newer than every input of the build.
+// And a temporary folder of the suite's own (TMPDIR for the workers): the suite fails if a test leaves anything
+// in it.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,8 +25,20 @@ function builtAt(): number {
   }
 }
 
-export default function setup(): void {
+export default function setup(): () => void {
   const newest = Math.max(...INPUTS.map((input) => newestChange(join(ROOT, input))));
-  if (builtAt() > newest) return;
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (builtAt() <= newest) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  // The workers start after this and inherit it, so os.tmpdir() is this folder in every test.
+  const suiteTmp = mkdtempSync(join(tmpdir(), 'notifier-suite-'));
+  // Open to the unprivileged uid that permission tests run as (see permissionTestIds), as /tmp is.
+  chmodSync(suiteTmp, 0o755);
+  process.env.TMPDIR = suiteTmp;
+  return () => {
+    const left = readdirSync(suiteTmp);
+    rmSync(suiteTmp, { recursive: true, force: true });
+    if (left.length === 0) return;
+    // vitest prints what a teardown throws but still exits 0.
+    console.error(`\nFAILED: the tests left ${left.length} temporary files or folders behind: ${left.join(', ')}`);
+    process.exitCode = 1;
+  };
 }

@@ -3,7 +3,7 @@
 // exact output, defaults, stored values kept, asadmin's errors, --dynamic.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { reloadRequestFile } from '../../src/service/control.js';
 import { createSandbox, hasStackTrace, type RunResult, type Sandbox } from '../support/cli.js';
 
@@ -11,9 +11,12 @@ const TOKEN = 'healthcheckConfigToken0123456789';
 
 let sandbox: Sandbox;
 beforeEach(() => {
-  sandbox = createSandbox({}, { inProcess: true });
+  const made = createSandbox({}, { inProcess: true });
+  sandbox = made;
+  // Each test's own, removed when that test ends: the bad-input cases run at once, and an afterEach removing
+  // `sandbox` removed the last one made as many times, leaving the others behind.
+  return () => made.remove();
 });
-afterEach(() => sandbox.remove());
 
 function run(...args: string[]): Promise<RunResult> {
   return sandbox.run(args);

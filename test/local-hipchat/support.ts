@@ -4,20 +4,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import type { LocalHipChat, LocalHipChatOptions } from '../../src/local-hipchat/index.js';
 import { startHipChatServer, TEST_TOKEN } from '../support/hipchat-server.js';
 
 export { TEST_TOKEN };
 
-const open: { close(): Promise<void> | void }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-/** Closed after the test. */
+/**
+ * Closed when the test that called it ends. Not by an afterEach of this module: a worker runs file after file
+ * with the modules it loaded kept (isolate: false), so a hook registered at import held for its first file only,
+ * and the servers and folders of the others were left behind.
+ */
 export function closeLater<T extends { close(): Promise<void> | void }>(thing: T): T {
-  open.push(thing);
+  onTestFinished(() => thing.close());
   return thing;
 }
 
