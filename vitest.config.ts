@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { FreshCloneSequencer } from './test/support/sequencer.js';
+import { LongestFirstSequencer } from './test/support/sequencer.js';
 
 // Forked workers inherit this environment: a CA bundle named here would be parsed by every worker (about
 // 70 ms of CPU each) although no test talks to a server whose certificate it signs.
@@ -18,6 +18,6 @@ export default defineConfig({
     // A worker runs file after file rather than a fresh process per file: about a second of CPU saved per file.
     // So a test file leaves no global change behind (umask, fake timers: each restores what it changed).
     isolate: false,
-    sequence: { sequencer: FreshCloneSequencer },
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });
